@@ -1,0 +1,27 @@
+//! The platform kernel: what every bounded context of every system is built on. It knows no
+//! storage engine and no AWS type; adapters implement its ports.
+
+pub mod aggregate;
+pub mod breaker;
+pub mod call;
+pub mod envelope;
+pub mod error;
+pub mod function;
+pub mod http;
+pub mod ids;
+pub mod openapi;
+pub mod platform;
+pub mod store;
+pub mod sync;
+pub mod telemetry;
+pub mod validate;
+
+pub use aggregate::{Aggregate, Committed, Outcome};
+pub use call::{Call, Principal};
+pub use envelope::{Envelope, Event};
+pub use error::{AppError, AppResult};
+pub use function::{BoundedContext, Context, ContextId, FnSpec, Function, System, Trigger};
+pub use http::{HttpRequest, HttpResponse, RequestExt, reply};
+pub use openapi::ApiDoc;
+pub use platform::Platform;
+pub use store::{Document, Keys, Lookup, Marker, Order, Page, PageRequest, Repo, Slot, Tx, Versioned};

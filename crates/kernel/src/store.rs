@@ -1,0 +1,318 @@
+//! The storage port of a bounded context: versioned documents, events recorded in the same
+//! atomic write (the outbox), and the markers that make an event's effect happen once.
+
+use std::{marker::PhantomData, sync::Arc};
+
+use async_trait::async_trait;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{envelope::Envelope, error::AppError};
+
+/// A stored document: an aggregate's state or a view row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub kind: String,
+    pub id: String,
+    /// Starts at 1; every write bumps it. A write is conditional on the version it read.
+    pub version: u64,
+    pub body: serde_json::Value,
+    pub keys: Keys,
+}
+
+/// Up to two secondary keys per document, one per index slot, for `Lookup::By`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub a: Option<String>,
+    pub b: Option<String>,
+}
+
+/// The two secondary index slots every store provides (two GSIs on DynamoDB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    A,
+    B,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Every document of the kind.
+    All,
+    /// Documents of the kind whose key in `Slot` equals the value.
+    By(Slot, String),
+}
+
+/// Lists are ordered by id; ids are ULIDs, so this is creation order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    Oldest,
+    Newest,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub kind: String,
+    pub lookup: Lookup,
+    pub order: Order,
+    pub limit: usize,
+    /// Opaque, from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// One page of a list, as every list endpoint answers it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+/// One put in a transaction: the new record, written only if the stored version is `expected`
+/// (0: only if absent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Put {
+    pub record: Record,
+    pub expected: u64,
+}
+
+/// Everything one command or one event handler changes, written atomically or not at all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transaction {
+    pub puts: Vec<Put>,
+    /// Documents that must not exist for the write to happen.
+    pub absent: Vec<(String, String)>,
+    /// Recorded in the outbox (the table's stream), published after the commit.
+    pub events: Vec<Envelope>,
+    /// If set, the write happens only if this marker was never written, and writes it.
+    pub marker: Option<Marker>,
+}
+
+/// Proof that an effect was applied: written in the same atomic write as the effect.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Marker(pub String);
+
+impl Marker {
+    /// The marker of `function`'s effect of `event` on document `on`.
+    pub fn of(function: &str, event: &Envelope, on: &str) -> Self {
+        Self(format!("{function}/{}/{on}", event.event_id))
+    }
+    /// The marker of a request that carries its own idempotency key.
+    pub fn request(function: &str, key: &str) -> Self {
+        Self(format!("{function}/{key}"))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A version or absence condition failed: someone else wrote first.
+    #[error("condition failed")]
+    Conflict,
+    /// The transaction's marker exists: this effect was already applied.
+    #[error("already applied")]
+    Duplicate,
+    /// The write can never succeed (too large, too many items).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("store unavailable: {0}")]
+    Unavailable(#[source] anyhow::Error),
+}
+
+/// Maximum documents plus events plus conditions in one transaction (DynamoDB's limit is 100).
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `system/context`: events committed here carry it as their source.
+    fn context(&self) -> &str;
+    async fn get(&self, kind: &str, id: &str) -> Result<Option<Record>, StoreError>;
+    async fn query(&self, query: Query) -> Result<Page<Record>, StoreError>;
+    async fn commit(&self, tx: Transaction) -> Result<(), StoreError>;
+    async fn is_applied(&self, marker: &Marker) -> Result<bool, StoreError>;
+}
+
+/// A document type: how it is named, identified and indexed in its context's store.
+pub trait Document: Serialize + DeserializeOwned + Send + Sync + 'static {
+    const KIND: &'static str;
+    fn id(&self) -> &str;
+    fn keys(&self) -> Keys {
+        Keys::default()
+    }
+}
+
+/// A document with the version it was read at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<T> {
+    pub doc: T,
+    pub version: u64,
+}
+
+/// Typed access to one kind of document.
+pub struct Repo<T> {
+    store: Arc<dyn Store>,
+    _kind: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Repo<T> {
+    fn clone(&self) -> Self {
+        Self { store: self.store.clone(), _kind: PhantomData }
+    }
+}
+
+impl<T: Document> Repo<T> {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, _kind: PhantomData }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Versioned<T>>, AppError> {
+        match self.store.get(T::KIND, id).await? {
+            Some(r) => Ok(Some(decode(r)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The document, or 404.
+    pub async fn find(&self, id: &str) -> Result<Versioned<T>, AppError> {
+        self.get(id).await?.ok_or_else(|| AppError::not_found(T::KIND, id))
+    }
+
+    pub async fn list(&self, lookup: Lookup, order: Order, page: &PageRequest) -> Result<Page<T>, AppError> {
+        let query = Query {
+            kind: T::KIND.to_owned(),
+            lookup,
+            order,
+            limit: page.limit,
+            cursor: page.cursor.clone(),
+        };
+        let records = self.store.query(query).await?;
+        let mut items = Vec::with_capacity(records.items.len());
+        for r in records.items {
+            items.push(decode::<T>(r)?.doc);
+        }
+        Ok(Page { items, next_cursor: records.next_cursor })
+    }
+
+    /// Every document of the lookup, page by page (for policies that fan out).
+    pub async fn list_all(&self, lookup: Lookup) -> Result<Vec<T>, AppError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest { limit: 500, cursor: None };
+        loop {
+            let p = self.list(lookup.clone(), Order::Oldest, &page).await?;
+            all.extend(p.items);
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    pub async fn is_applied(&self, marker: &Marker) -> Result<bool, AppError> {
+        Ok(self.store.is_applied(marker).await?)
+    }
+}
+
+fn decode<T: Document>(r: Record) -> Result<Versioned<T>, AppError> {
+    let doc = serde_json::from_value(r.body)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("stored {} {} does not decode: {e}", r.kind, r.id)))?;
+    Ok(Versioned { doc, version: r.version })
+}
+
+/// Builds a transaction from typed documents.
+#[derive(Default)]
+pub struct Tx(Transaction);
+
+impl Tx {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `doc` as version `expected + 1`, only if it is still at `expected`.
+    pub fn put<T: Document>(&mut self, doc: &T, expected: u64) -> Result<u64, AppError> {
+        self.put_version(doc, expected, expected + 1)
+    }
+
+    /// Writes `doc` at `version`, only if it is still at `expected` (an aggregate whose events
+    /// advanced it by more than one).
+    pub fn put_version<T: Document>(&mut self, doc: &T, expected: u64, version: u64) -> Result<u64, AppError> {
+        self.0.puts.push(Put {
+            record: Record {
+                kind: T::KIND.to_owned(),
+                id: doc.id().to_owned(),
+                version,
+                body: serde_json::to_value(doc)?,
+                keys: doc.keys(),
+            },
+            expected,
+        });
+        Ok(version)
+    }
+
+    pub fn require_absent<T: Document>(&mut self, id: &str) -> &mut Self {
+        self.0.absent.push((T::KIND.to_owned(), id.to_owned()));
+        self
+    }
+
+    pub fn events(&mut self, events: impl IntoIterator<Item = Envelope>) -> &mut Self {
+        self.0.events.extend(events);
+        self
+    }
+
+    pub fn marker(&mut self, marker: Option<Marker>) -> &mut Self {
+        self.0.marker = marker;
+        self
+    }
+
+    pub fn into_inner(self) -> Transaction {
+        self.0
+    }
+}
+
+/// A list request's paging, parsed from `?limit=&cursor=`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: usize = 50;
+    pub const MAX_LIMIT: usize = 500;
+
+    pub fn new(limit: Option<i64>, cursor: Option<String>) -> Result<Self, AppError> {
+        let limit = match limit {
+            None => Self::DEFAULT_LIMIT,
+            Some(n) if (1..=Self::MAX_LIMIT as i64).contains(&n) => n as usize,
+            Some(n) => return Err(AppError::invalid(format!("limit must be 1..={}, got {n}", Self::MAX_LIMIT))),
+        };
+        Ok(Self { limit, cursor: cursor.filter(|c| !c.is_empty()) })
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { limit: Self::DEFAULT_LIMIT, cursor: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_defaults_and_bounds() {
+        assert_eq!(PageRequest::new(None, None).unwrap().limit, 50);
+        assert_eq!(PageRequest::new(Some(500), Some(String::new())).unwrap(), PageRequest { limit: 500, cursor: None });
+        assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(Some(501), None).is_err());
+        assert!(PageRequest::new(Some(-3), None).is_err());
+    }
+}
