@@ -1,0 +1,303 @@
+//! The embedded store of one bounded context: one SQLite file holding its documents, its outbox
+//! and its markers. It enforces the same conditions as the DynamoDB table: a version per
+//! document, absence checks, a marker per effect, all in one transaction.
+
+use std::{path::Path, sync::Arc};
+
+use async_trait::async_trait;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use kernel::{
+    Envelope, Lookup, Marker, Order, Page, Slot,
+    store::{Keys, Query, Record, Store, StoreError, Transaction},
+};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use tokio::sync::Notify;
+
+use crate::sqlite::{Durability, Pool};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS docs (
+    kind    TEXT    NOT NULL,
+    id      TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    body    TEXT    NOT NULL,
+    ka      TEXT,
+    kb      TEXT,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS docs_by_a ON docs (kind, ka, id) WHERE ka IS NOT NULL;
+CREATE INDEX IF NOT EXISTS docs_by_b ON docs (kind, kb, id) WHERE kb IS NOT NULL;
+CREATE TABLE IF NOT EXISTS outbox (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     TEXT    NOT NULL UNIQUE,
+    envelope     TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS markers (
+    marker     TEXT    PRIMARY KEY,
+    applied_at INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+pub struct SqliteStore {
+    context: String,
+    pool: Pool,
+    /// Woken after every commit that recorded events: the outbox tailer waits on it.
+    recorded: Arc<Notify>,
+}
+
+impl SqliteStore {
+    pub fn open(context: &str, path: &Path, durability: Durability) -> anyhow::Result<Self> {
+        Ok(Self { context: context.to_owned(), pool: Pool::open(path, durability, SCHEMA)?, recorded: Arc::new(Notify::new()) })
+    }
+
+    /// Notified after each commit that recorded events.
+    pub fn recorded(&self) -> Arc<Notify> {
+        self.recorded.clone()
+    }
+
+    /// Outbox entries after `after` (a sequence number), oldest first.
+    pub async fn outbox_after(&self, after: i64, limit: usize) -> anyhow::Result<Vec<(i64, Envelope)>> {
+        self.pool
+            .read(move |c| {
+                let mut stmt =
+                    c.prepare_cached("SELECT seq, envelope FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+                let rows = stmt.query_map(params![after, limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (seq, json) = row?;
+                    out.push((seq, serde_json::from_str(&json)?));
+                }
+                Ok::<_, anyhow::Error>(out)
+            })
+            .await
+    }
+
+    /// One recorded event, by id.
+    pub async fn event(&self, event_id: &str) -> anyhow::Result<Option<Envelope>> {
+        let event_id = event_id.to_owned();
+        self.pool
+            .read(move |c| {
+                let json: Option<String> = c
+                    .prepare_cached("SELECT envelope FROM outbox WHERE event_id = ?1")?
+                    .query_row([&event_id], |r| r.get(0))
+                    .optional()?;
+                Ok::<_, anyhow::Error>(match json {
+                    Some(j) => Some(serde_json::from_str(&j)?),
+                    None => None,
+                })
+            })
+            .await
+    }
+}
+
+fn unavailable(e: impl Into<anyhow::Error>) -> StoreError {
+    StoreError::Unavailable(e.into())
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, i64, String, Option<String>, Option<String>)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+fn to_record(row: (String, String, i64, String, Option<String>, Option<String>)) -> Result<Record, StoreError> {
+    let (kind, id, version, body, a, b) = row;
+    Ok(Record {
+        body: serde_json::from_str(&body).map_err(unavailable)?,
+        kind,
+        id,
+        version: version as u64,
+        keys: Keys { a, b },
+    })
+}
+
+fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
+    let t = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
+    if let Some(Marker(marker)) = &tx.marker {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match t.execute("INSERT INTO markers (marker, applied_at) VALUES (?1, ?2)", params![marker, now]) {
+            Ok(_) => {}
+            Err(e) if is_constraint(&e) => return Err(StoreError::Duplicate),
+            Err(e) => return Err(unavailable(e)),
+        }
+    }
+    for (kind, id) in &tx.absent {
+        let exists = t
+            .prepare_cached("SELECT 1 FROM docs WHERE kind = ?1 AND id = ?2")
+            .and_then(|mut s| s.exists(params![kind, id]))
+            .map_err(unavailable)?;
+        if exists {
+            return Err(StoreError::Conflict);
+        }
+    }
+    for put in &tx.puts {
+        let r = &put.record;
+        let body = serde_json::to_string(&r.body).map_err(unavailable)?;
+        let changed = if put.expected == 0 {
+            match t.execute(
+                "INSERT INTO docs (kind, id, version, body, ka, kb) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b],
+            ) {
+                Ok(n) => n,
+                Err(e) if is_constraint(&e) => 0,
+                Err(e) => return Err(unavailable(e)),
+            }
+        } else {
+            t.execute(
+                "UPDATE docs SET version = ?3, body = ?4, ka = ?5, kb = ?6 WHERE kind = ?1 AND id = ?2 AND version = ?7",
+                params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b, put.expected as i64],
+            )
+            .map_err(unavailable)?
+        };
+        if changed != 1 {
+            return Err(StoreError::Conflict);
+        }
+    }
+    for event in &tx.events {
+        let json = serde_json::to_string(event).map_err(unavailable)?;
+        match t.execute("INSERT INTO outbox (event_id, envelope) VALUES (?1, ?2)", params![event.event_id, json]) {
+            Ok(_) => {}
+            Err(e) if is_constraint(&e) => return Err(StoreError::Conflict),
+            Err(e) => return Err(unavailable(e)),
+        }
+    }
+    t.commit().map_err(unavailable)
+}
+
+fn encode_cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, StoreError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| StoreError::Invalid("`cursor` is not a cursor this list issued".into()))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn context(&self) -> &str {
+        &self.context
+    }
+
+    async fn get(&self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        let (kind, id) = (kind.to_owned(), id.to_owned());
+        self.pool
+            .read(move |c| {
+                let row = c
+                    .prepare_cached("SELECT kind, id, version, body, ka, kb FROM docs WHERE kind = ?1 AND id = ?2")
+                    .and_then(|mut s| s.query_row(params![kind, id], read_record).optional())
+                    .map_err(unavailable)?;
+                row.map(to_record).transpose()
+            })
+            .await
+    }
+
+    async fn query(&self, q: Query) -> Result<Page<Record>, StoreError> {
+        let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+        self.pool
+            .read(move |c| {
+                let (cmp, dir) = match q.order {
+                    Order::Oldest => (">", "ASC"),
+                    Order::Newest => ("<", "DESC"),
+                };
+                let (filter, key) = match &q.lookup {
+                    Lookup::All => ("", None),
+                    Lookup::By(Slot::A, v) => ("AND ka = ?4", Some(v.clone())),
+                    Lookup::By(Slot::B, v) => ("AND kb = ?4", Some(v.clone())),
+                };
+                let after_clause = if after.is_some() { format!("AND id {cmp} ?2") } else { "AND ?2 IS NULL".to_owned() };
+                let sql = format!(
+                    "SELECT kind, id, version, body, ka, kb FROM docs
+                     WHERE kind = ?1 {after_clause} {filter} ORDER BY id {dir} LIMIT ?3"
+                );
+                let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+                let fetch = q.limit as i64 + 1;
+                let rows: Vec<_> = match key {
+                    Some(k) => stmt.query_map(params![q.kind, after, fetch, k], read_record),
+                    None => stmt.query_map(params![q.kind, after, fetch], read_record),
+                }
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(unavailable)?;
+                let mut items = rows.into_iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+                let next_cursor = if items.len() > q.limit {
+                    items.truncate(q.limit);
+                    items.last().map(|r| encode_cursor(&r.id))
+                } else {
+                    None
+                };
+                Ok(Page { items, next_cursor })
+            })
+            .await
+    }
+
+    async fn commit(&self, tx: Transaction) -> Result<(), StoreError> {
+        if tx.puts.len() + tx.absent.len() + tx.events.len() + usize::from(tx.marker.is_some())
+            > kernel::store::MAX_TRANSACTION_ITEMS
+        {
+            return Err(StoreError::Invalid("a transaction holds at most 100 items".into()));
+        }
+        let has_events = !tx.events.is_empty();
+        self.pool.write(move |c| apply(c, &tx)).await?;
+        if has_events {
+            self.recorded.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn is_applied(&self, marker: &Marker) -> Result<bool, StoreError> {
+        let marker = marker.0.clone();
+        self.pool
+            .read(move |c| {
+                c.prepare_cached("SELECT 1 FROM markers WHERE marker = ?1")
+                    .and_then(|mut s| s.exists([marker]))
+                    .map_err(unavailable)
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Outbox(Arc<SqliteStore>);
+
+    #[async_trait]
+    impl testkit::EventLog for Outbox {
+        async fn recorded(&self) -> Vec<Envelope> {
+            self.0.outbox_after(0, 10_000).await.unwrap().into_iter().map(|(_, e)| e).collect()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn passes_the_store_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open("test/ctx", &dir.path().join("ctx.db"), Durability::Process).unwrap());
+        testkit::store_conformance(store.clone(), Arc::new(Outbox(store))).await;
+    }
+
+    #[tokio::test]
+    async fn what_was_committed_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctx.db");
+        {
+            let store = SqliteStore::open("test/ctx", &path, Durability::Power).unwrap();
+            let tx = Transaction {
+                puts: vec![testkit::put(testkit::record("Doc", "d1", 1, Some("a"), None))],
+                events: vec![testkit::event("test/ctx", "d1", 1, 7)],
+                ..Transaction::default()
+            };
+            store.commit(tx).await.unwrap();
+        }
+        let store = SqliteStore::open("test/ctx", &path, Durability::Process).unwrap();
+        assert_eq!(store.get("Doc", "d1").await.unwrap().unwrap().version, 1);
+        let events = store.outbox_after(0, 10).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(store.event(&events[0].1.event_id).await.unwrap(), Some(events[0].1.clone()));
+    }
+}
