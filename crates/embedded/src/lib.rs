@@ -5,3 +5,10 @@ pub mod sqlite;
 pub mod store;
 pub mod bus;
 pub mod switches;
+pub mod host;
+pub mod platform;
+
+pub use bus::{Bus, BusConfig};
+pub use host::Host;
+pub use platform::{Dispatch, EmbeddedConfig, EmbeddedPlatform};
+pub use sqlite::Durability;

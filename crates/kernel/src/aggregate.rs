@@ -37,17 +37,6 @@ pub enum Outcome<A> {
     AlreadyApplied,
 }
 
-impl<A> Outcome<A> {
-    /// The state after the call, if it is known without another read.
-    pub fn state(self) -> Option<A> {
-        match self {
-            Self::Committed(c) => Some(c.state),
-            Self::Unchanged(v) => Some(v.doc),
-            Self::AlreadyApplied => None,
-        }
-    }
-}
-
 /// Folds `events` into `state` (at `version`) and adds the new state and the events to `tx`.
 pub fn record<A: Aggregate>(
     tx: &mut Tx,
@@ -89,9 +78,23 @@ pub async fn create<A: Aggregate>(
     }
 }
 
-/// Loads aggregate `id`, decides, and commits the events; a concurrent write makes it read and
-/// decide again. With a marker, the effect happens at most once: a second call is `AlreadyApplied`.
-pub async fn update<A, F>(
+/// Loads aggregate `id`, decides, and commits the events, reading and deciding again when a
+/// concurrent write won. Returns the state after the command (404 if there is no such aggregate).
+pub async fn update<A, F>(repo: &Repo<A>, id: &str, cx: &Call, decide: F) -> Result<A, AppError>
+where
+    A: Aggregate,
+    F: Fn(&A) -> Result<Vec<A::Event>, AppError>,
+{
+    match update_once(repo, id, None, cx, decide).await? {
+        Outcome::Committed(c) => Ok(c.state),
+        Outcome::Unchanged(v) => Ok(v.doc),
+        Outcome::AlreadyApplied => Err(AppError::internal(anyhow::anyhow!("an update without a marker was a duplicate"))),
+    }
+}
+
+/// `update`, at most once per marker: the marker is written in the same atomic write as the
+/// events, and a call whose marker exists is `AlreadyApplied` and changes nothing.
+pub async fn update_once<A, F>(
     repo: &Repo<A>,
     id: &str,
     marker: Option<Marker>,

@@ -23,6 +23,19 @@ pub trait RequestExt {
     fn param(&self, name: &str) -> Result<&str, AppError>;
     fn json<T: DeserializeOwned>(&self) -> Result<T, AppError>;
     fn query<T: DeserializeOwned>(&self) -> Result<T, AppError>;
+    /// `?limit=&cursor=` of a list request.
+    fn page(&self) -> Result<crate::store::PageRequest, AppError>;
+}
+
+/// The paging parameters every list endpoint takes.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 impl RequestExt for HttpRequest {
@@ -71,6 +84,11 @@ impl RequestExt for HttpRequest {
             let path = e.path().to_string();
             AppError::invalid(format!("invalid query parameter `{path}`: {}", e.into_inner()))
         })
+    }
+
+    fn page(&self) -> Result<crate::store::PageRequest, AppError> {
+        let p: Paging = self.query()?;
+        crate::store::PageRequest::new(p.limit, p.cursor)
     }
 }
 

@@ -62,7 +62,7 @@ enum Body {
 pub struct ApiDoc {
     summary: &'static str,
     body: Option<SchemaOf>,
-    query: Option<fn() -> Vec<utoipa::openapi::path::Parameter>>,
+    query: Vec<fn() -> Vec<utoipa::openapi::path::Parameter>>,
     reply: Option<(u16, Body)>,
 }
 
@@ -79,7 +79,7 @@ impl ApiDoc {
 
     /// The query string's parameters.
     pub fn query<T: IntoParams>(mut self) -> Self {
-        self.query = Some(|| T::into_params(|| Some(ParameterIn::Query)));
+        self.query.push(|| T::into_params(|| Some(ParameterIn::Query)));
         self
     }
 
@@ -89,10 +89,10 @@ impl ApiDoc {
         self
     }
 
-    /// 200 with one page of `T`.
+    /// 200 with one page of `T`; takes `?limit=&cursor=`.
     pub fn page_of<T: ToSchema>(mut self) -> Self {
         self.reply = Some((200, Body::Page(SchemaOf::of::<T>())));
-        self
+        self.query::<crate::http::Paging>()
     }
 
     pub fn summary(&self) -> &'static str {
@@ -140,7 +140,7 @@ pub fn document(system: &System) -> OpenApi {
                         .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)))),
                 );
             }
-            if let Some(query) = doc.query {
+            for query in &doc.query {
                 for p in query() {
                     op = op.parameter(p);
                 }

@@ -1,1 +1,67 @@
+//! museum / book — 예약 관리: bookings.
+//!
+//! | function | trigger | requirement |
+//! |---|---|---|
+//! | `museum-book-create` | `POST /books` | 2, 3 |
+//! | `museum-book-list`, `museum-book-get` | `GET /books[/{id}]` | 2 |
+//! | `museum-book-cancel` | `DELETE /books/{id}`, `POST /books/{id}/cancel` | 6 |
+//! | `museum-book-on-entry-confirmed` | `EntryConfirmed` | 4, 5 |
+//! | `museum-book-on-museum-deleted` | `MuseumDeleted` | 10 |
 
+pub mod cancel;
+pub mod create;
+pub mod domain;
+pub mod museum_seats;
+pub mod on_entry_confirmed;
+pub mod on_museum_deleted;
+pub mod read;
+
+use std::{sync::Arc, time::Duration};
+
+use http::Method;
+use kernel::{ApiDoc, BoundedContext, ContextId, Event, FnSpec, Platform, Repo, platform::setting};
+use museum_events::{BOOK, CONFIRM, EntryConfirmed, MUSEUM, MuseumDeleted};
+
+use crate::{
+    domain::Booking,
+    museum_seats::{MuseumSeats, MuseumSeatsOverHttp},
+};
+
+pub struct BookContext;
+
+pub struct Deps {
+    pub bookings: Repo<Booking>,
+    pub seats: Arc<dyn MuseumSeats>,
+    /// A booking whose seats took longer than this to take is given up (museum releases seats
+    /// held longer than its hold time, which is far longer).
+    pub deadline: Duration,
+}
+
+impl BoundedContext for BookContext {
+    const ID: ContextId = BOOK;
+    type Deps = Deps;
+
+    fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            bookings: Repo::new(p.store(BOOK)?),
+            seats: Arc::new(MuseumSeatsOverHttp(p.caller(BOOK, MUSEUM)?)),
+            deadline: Duration::from_millis(setting(p, "BOOK_DEADLINE_MS", 10_000)?),
+        })
+    }
+
+    fn functions() -> Vec<FnSpec<Deps>> {
+        vec![
+            FnSpec::http("museum-book-create", Method::POST, "/books", create::create)
+                .doc(ApiDoc::new("Book seats of an exhibition").body::<create::CreateBooking>().reply::<Booking>(201)),
+            FnSpec::http("museum-book-list", Method::GET, "/books", read::list)
+                .doc(ApiDoc::new("List bookings, newest first").query::<read::BookFilter>().page_of::<Booking>()),
+            FnSpec::http("museum-book-get", Method::GET, "/books/{id}", read::get)
+                .doc(ApiDoc::new("Read a booking").reply::<Booking>(200)),
+            FnSpec::http("museum-book-cancel", Method::DELETE, "/books/{id}", cancel::cancel)
+                .also(Method::POST, "/books/{id}/cancel")
+                .doc(ApiDoc::new("Cancel a booking").reply::<Booking>(200)),
+            FnSpec::on(on_entry_confirmed::NAME, CONFIRM, &[EntryConfirmed::TYPE], on_entry_confirmed::on_entry_confirmed),
+            FnSpec::on(on_museum_deleted::NAME, MUSEUM, &[MuseumDeleted::TYPE], on_museum_deleted::on_museum_deleted),
+        ]
+    }
+}

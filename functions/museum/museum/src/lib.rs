@@ -1,1 +1,93 @@
+//! museum / museum — 전시 관리: exhibitions and their seats.
+//!
+//! | function | trigger | requirement |
+//! |---|---|---|
+//! | `museum-museum-register` | `POST /museums` | 1 |
+//! | `museum-museum-list`, `museum-museum-get` | `GET /museums[/{id}]` | 1 |
+//! | `museum-museum-reserve` | `POST /museums/{id}/reservations` (book's sync call) | 3 |
+//! | `museum-museum-release` | `DELETE /museums/{id}/reservations/{bookingId}` (book's compensation) | 3 |
+//! | `museum-museum-delete` | `DELETE /museums/{id}` | 9 |
+//! | `museum-museum-on-booked` | `Booked` | 3 |
+//! | `museum-museum-on-book-cancelled` | `BookCancelled`, `BookForceCancelled` | 7 |
+//! | `museum-museum-release-orphans` | every 30 s | 3 (seats of bookings never recorded) |
 
+pub mod delete;
+pub mod domain;
+pub mod on_book_cancelled;
+pub mod on_booked;
+pub mod read;
+pub mod register;
+pub mod release_orphans;
+pub mod reserve;
+pub mod seats;
+
+use std::{sync::Arc, time::Duration};
+
+use http::Method;
+use kernel::{ApiDoc, BoundedContext, ContextId, FnSpec, Platform, Repo, platform::setting};
+use museum_events::{BOOK, BookCancelled, BookForceCancelled, Booked, MUSEUM};
+
+use crate::{
+    domain::{Museum, Reservation},
+    release_orphans::{Bookings, BookingsOverHttp},
+};
+
+pub struct MuseumContext;
+
+pub struct Deps {
+    pub museums: Repo<Museum>,
+    pub reservations: Repo<Reservation>,
+    /// Asks book whether a booking was recorded (for seats held by a booking that never was).
+    pub bookings: Arc<dyn Bookings>,
+    /// How long seats may stay held by a booking not yet known to be recorded.
+    pub hold: Duration,
+}
+
+impl BoundedContext for MuseumContext {
+    const ID: ContextId = MUSEUM;
+    type Deps = Deps;
+
+    fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
+        let store = p.store(MUSEUM)?;
+        Ok(Deps {
+            museums: Repo::new(store.clone()),
+            reservations: Repo::new(store),
+            bookings: Arc::new(BookingsOverHttp(p.caller(MUSEUM, BOOK)?)),
+            hold: Duration::from_secs(setting(p, "MUSEUM_HOLD_SECONDS", 60)?),
+        })
+    }
+
+    fn functions() -> Vec<FnSpec<Deps>> {
+        use kernel::Event;
+        vec![
+            FnSpec::http("museum-museum-register", Method::POST, "/museums", register::register)
+                .doc(ApiDoc::new("Register an exhibition").body::<register::RegisterMuseum>().reply::<Museum>(201)),
+            FnSpec::http("museum-museum-list", Method::GET, "/museums", read::list)
+                .doc(ApiDoc::new("List exhibitions").page_of::<Museum>()),
+            FnSpec::http("museum-museum-get", Method::GET, "/museums/{id}", read::get)
+                .doc(ApiDoc::new("Read an exhibition").reply::<Museum>(200)),
+            FnSpec::http("museum-museum-delete", Method::DELETE, "/museums/{id}", delete::delete)
+                .doc(ApiDoc::new("Delete an exhibition; its bookings are force-cancelled").reply::<Museum>(200)),
+            FnSpec::http("museum-museum-reserve", Method::POST, "/museums/{id}/reservations", reserve::reserve).doc(
+                ApiDoc::new("Take seats for a booking (idempotent on bookingId)")
+                    .body::<reserve::ReserveSeats>()
+                    .reply::<reserve::SeatReceipt>(201),
+            ),
+            FnSpec::http(
+                "museum-museum-release",
+                Method::DELETE,
+                "/museums/{id}/reservations/{bookingId}",
+                reserve::release,
+            )
+            .doc(ApiDoc::new("Give back the seats of a booking that was never recorded").reply::<Reservation>(200)),
+            FnSpec::on(on_booked::NAME, BOOK, &[Booked::TYPE], on_booked::on_booked),
+            FnSpec::on(
+                on_book_cancelled::NAME,
+                BOOK,
+                &[BookCancelled::TYPE, BookForceCancelled::TYPE],
+                on_book_cancelled::on_book_cancelled,
+            ),
+            FnSpec::every(release_orphans::NAME, Duration::from_secs(30), release_orphans::release_orphans),
+        ]
+    }
+}

@@ -1,0 +1,37 @@
+//! `GET /books?userId=&museumId=`, `GET /books/{id}`.
+
+use std::sync::Arc;
+
+use kernel::{AppResult, HttpRequest, HttpResponse, Lookup, Order, RequestExt, reply, validate};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::{
+    Deps,
+    domain::{BY_MUSEUM, BY_USER},
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct BookFilter {
+    /// Only this user's bookings.
+    pub user_id: Option<String>,
+    /// Only the bookings of this exhibition.
+    pub museum_id: Option<String>,
+}
+
+pub async fn list(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let filter: BookFilter = req.query()?;
+    let lookup = match (filter.user_id, filter.museum_id) {
+        (Some(user), _) => Lookup::By(BY_USER, validate::id("userId", &user)?),
+        (None, Some(museum)) => Lookup::By(BY_MUSEUM, validate::id("museumId", &museum)?),
+        (None, None) => Lookup::All,
+    };
+    reply::ok(&d.bookings.list(lookup, Order::Newest, &req.page()?).await?)
+}
+
+pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let id = validate::id("id", req.param("id")?)?;
+    reply::ok(&d.bookings.find(&id).await?.doc)
+}

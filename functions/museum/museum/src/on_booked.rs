@@ -1,0 +1,47 @@
+//! On `Booked`: the booking that holds seats is recorded, so its seats are no longer at risk of
+//! being released as an orphan's.
+
+use std::sync::Arc;
+
+use kernel::{
+    AppError, Envelope, Marker,
+    aggregate::{Attempt, retry_on_conflict},
+    store::Tx,
+};
+use museum_events::Booked;
+
+use crate::{
+    Deps,
+    domain::{Reservation, ReservationStatus},
+};
+
+pub const NAME: &str = "museum-museum-on-booked";
+
+pub async fn on_booked(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+    let booked: Booked = event.payload()?;
+    let marker = Marker::of(NAME, &event, &booked.booking_id);
+    if d.reservations.is_applied(&marker).await? {
+        return Ok(());
+    }
+    retry_on_conflict(|| async {
+        let Some(held) = d.reservations.get(&booked.booking_id).await? else {
+            tracing::warn!(booking_id = %booked.booking_id, "a booking was recorded without a reservation");
+            return Ok(());
+        };
+        match held.doc.status {
+            ReservationStatus::Held => {
+                let mut tx = Tx::new();
+                tx.put(&Reservation { status: ReservationStatus::Booked, ..held.doc }, held.version)?;
+                tx.marker(Some(marker.clone()));
+                d.reservations.store().commit(tx.into_inner()).await.map_err(Attempt::from)
+            }
+            ReservationStatus::Booked => Ok(()),
+            ReservationStatus::Returned => {
+                tracing::error!(booking_id = %booked.booking_id, "a booking was recorded after its seats were released");
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! `POST /museums/{id}/reservations` — book takes seats synchronously (requirement 3), and
+//! `DELETE /museums/{id}/reservations/{bookingId}` — book gives them back when it could not record
+//! the booking (the saga's compensation).
+//!
+//! Taking seats is idempotent on the booking id: a retried call gets the same answer and takes
+//! nothing more. Seats never go below zero: the exhibition's write is conditional on the version
+//! its seats were read at, and a lost race reads and decides again.
+
+use std::sync::Arc;
+
+use kernel::{
+    AppError, AppResult, HttpRequest, HttpResponse, RequestExt, Tx,
+    aggregate::{self, retry_on_conflict},
+    reply, validate,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    Deps,
+    domain::{MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationStatus},
+    seats,
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReserveSeats {
+    /// The booking taking the seats: the idempotency key.
+    #[schema(example = "01JD5X0M8Q3W9Z7K4R2T6Y1B3C")]
+    pub booking_id: String,
+    #[schema(example = 2, minimum = 1, maximum = 100)]
+    pub seats: i64,
+}
+
+/// What a booking needs to know about the seats it took.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatReceipt {
+    pub booking_id: String,
+    pub museum_id: String,
+    pub seats: u32,
+    pub hall: String,
+    pub date: String,
+    /// Seats left in the exhibition.
+    pub capacity: u32,
+}
+
+fn receipt(museum: &Museum, reservation: &Reservation) -> SeatReceipt {
+    SeatReceipt {
+        booking_id: reservation.id.clone(),
+        museum_id: museum.id.clone(),
+        seats: reservation.seats,
+        hall: museum.hall.clone(),
+        date: museum.date.clone(),
+        capacity: museum.capacity,
+    }
+}
+
+pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let museum_id = validate::id("id", req.param("id")?)?;
+    let body: ReserveSeats = req.json()?;
+    let booking_id = validate::id("bookingId", &body.booking_id)?;
+    let seats = validate::int_in("seats", body.seats, 1..=i64::from(MAX_SEATS_PER_BOOKING))? as u32;
+    let cx = req.call();
+    let taken = retry_on_conflict(|| async {
+        let museum = d.museums.find(&museum_id).await?;
+        if let Some(existing) = d.reservations.get(&booking_id).await? {
+            let r = existing.doc;
+            if r.museum_id != museum_id || r.seats != seats || r.status == ReservationStatus::Returned {
+                return Err(AppError::conflict(format!("booking {booking_id} already reserved other seats")).into());
+            }
+            return Ok(receipt(&museum.doc, &r));
+        }
+        let events = museum.doc.decide(MuseumCmd::Reserve { booking_id: booking_id.clone(), seats }).map_err(AppError::from)?;
+        let mut tx = Tx::new();
+        let after = aggregate::record(&mut tx, d.museums.store().context(), museum.doc, museum.version, events, &cx)?;
+        let held_at = (cx.now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let reservation =
+            Reservation { id: booking_id.clone(), museum_id: museum_id.clone(), seats, status: ReservationStatus::Held, held_at };
+        tx.put(&reservation, 0)?;
+        d.museums.store().commit(tx.into_inner()).await?;
+        Ok(receipt(&after.state, &reservation))
+    })
+    .await?
+    .ok_or_else(|| AppError::internal(anyhow::anyhow!("reservation without a marker was a duplicate")))?;
+    let location = museum_events::path(&format!("/museums/{museum_id}/reservations/{booking_id}"));
+    reply::created(&location, &taken)
+}
+
+pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let museum_id = validate::id("id", req.param("id")?)?;
+    let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
+    match seats::give_back(&d, &booking_id, &[ReservationStatus::Held], None, &req.call()).await? {
+        Some(r) if r.museum_id == museum_id && r.status == ReservationStatus::Returned => reply::ok(&r),
+        Some(r) if r.museum_id == museum_id => {
+            Err(AppError::conflict(format!("booking {booking_id} is recorded; cancel the booking instead")))
+        }
+        _ => Err(AppError::not_found("Reservation", booking_id)),
+    }
+}

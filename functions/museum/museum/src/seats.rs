@@ -1,0 +1,50 @@
+//! Giving seats back: the exhibition's seats and the reservation change in one atomic write, so a
+//! reservation's seats come back exactly once, however many times they are asked for.
+
+use kernel::{
+    AppError, Call, Marker,
+    aggregate::{self, Attempt, retry_on_conflict},
+    store::Tx,
+};
+
+use crate::{
+    Deps,
+    domain::{MuseumCmd, Reservation, ReservationStatus},
+};
+
+/// Returns the seats of `booking_id` if its reservation's status is one of `from`.
+/// `Ok(None)`: there is no such reservation, or the marker shows this was done before.
+pub async fn give_back(
+    d: &Deps,
+    booking_id: &str,
+    from: &[ReservationStatus],
+    marker: Option<Marker>,
+    cx: &Call,
+) -> Result<Option<Reservation>, AppError> {
+    if let Some(m) = &marker
+        && d.reservations.is_applied(m).await?
+    {
+        return Ok(None);
+    }
+    let done = retry_on_conflict(|| async {
+        let Some(held) = d.reservations.get(booking_id).await? else { return Ok(None) };
+        if !from.contains(&held.doc.status) {
+            return Ok(Some(held.doc));
+        }
+        let museum = d.museums.find(&held.doc.museum_id).await?;
+        let events = museum
+            .doc
+            .decide(MuseumCmd::Return { booking_id: booking_id.to_owned(), seats: held.doc.seats })
+            .map_err(AppError::from)?;
+        let mut tx = Tx::new();
+        aggregate::record(&mut tx, d.museums.store().context(), museum.doc, museum.version, events, cx)?;
+        let returned = Reservation { status: ReservationStatus::Returned, ..held.doc };
+        tx.put(&returned, held.version)?;
+        tx.marker(marker.clone());
+        d.museums.store().commit(tx.into_inner()).await.map_err(Attempt::from)?;
+        tracing::info!(booking_id, seats = returned.seats, museum_id = %returned.museum_id, "seats returned");
+        Ok(Some(returned))
+    })
+    .await?;
+    Ok(done.flatten())
+}

@@ -1,0 +1,46 @@
+//! The projections: every booking and entry event updates its MyPage row, exactly once.
+
+use std::sync::Arc;
+
+use kernel::{
+    AppError, Envelope, Marker, Tx,
+    aggregate::{Attempt, retry_on_conflict},
+};
+
+use crate::{
+    Deps,
+    view::{MyPage, subject},
+};
+
+pub const ON_BOOKING: &str = "museum-mypage-on-booking";
+pub const ON_ENTRY: &str = "museum-mypage-on-entry";
+
+/// On `Booked`, `BookCompleted`, `BookCancelled`, `BookForceCancelled` (requirement 11).
+pub async fn on_booking(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+    project(&d, ON_BOOKING, &event).await
+}
+
+/// On `EntryConfirmed`, `EntryCancelled`, `EntryForceCancelled` (requirement 11).
+pub async fn on_entry(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+    project(&d, ON_ENTRY, &event).await
+}
+
+async fn project(d: &Deps, function: &str, event: &Envelope) -> Result<(), AppError> {
+    let (booking_id, _) = subject(event)?;
+    let marker = Marker::of(function, event, &booking_id);
+    if d.rows.is_applied(&marker).await? {
+        return Ok(());
+    }
+    retry_on_conflict(|| async {
+        let (row, version) = match d.rows.get(&booking_id).await? {
+            Some(v) => (v.doc, v.version),
+            None => (MyPage::default(), 0),
+        };
+        let mut tx = Tx::new();
+        tx.put(&row.project(event)?, version)?;
+        tx.marker(Some(marker.clone()));
+        d.rows.store().commit(tx.into_inner()).await.map_err(Attempt::from)
+    })
+    .await?;
+    Ok(())
+}
