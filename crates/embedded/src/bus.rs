@@ -162,7 +162,12 @@ fn now_ms() -> i64 {
 }
 
 impl Bus {
-    pub fn open(path: &Path, durability: Durability, config: BusConfig, switches: Arc<Switchboard>) -> anyhow::Result<Self> {
+    pub fn open(
+        path: &Path,
+        durability: Durability,
+        config: BusConfig,
+        switches: Arc<Switchboard>,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             pool: Pool::open(path, durability, SCHEMA)?,
             config,
@@ -192,17 +197,29 @@ impl Bus {
     /// Starts the tailers and the workers; they stop when `shutdown` turns true.
     pub fn start(self: &Arc<Self>, shutdown: watch::Receiver<bool>) {
         for (source, store) in &self.sources {
-            tokio::spawn(self.clone().tail(source.clone(), store.clone(), shutdown.clone()));
+            tokio::spawn(
+                self.clone()
+                    .tail(source.clone(), store.clone(), shutdown.clone()),
+            );
         }
         for sub in &self.subscriptions {
             tokio::spawn(self.clone().work(sub.clone(), shutdown.clone()));
         }
     }
 
-    async fn tail(self: Arc<Self>, source: String, store: Arc<SqliteStore>, mut shutdown: watch::Receiver<bool>) {
+    async fn tail(
+        self: Arc<Self>,
+        source: String,
+        store: Arc<SqliteStore>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let recorded = store.recorded();
-        let subs: Vec<Arc<Subscription>> =
-            self.subscriptions.iter().filter(|s| s.subscriber.source == source).cloned().collect();
+        let subs: Vec<Arc<Subscription>> = self
+            .subscriptions
+            .iter()
+            .filter(|s| s.subscriber.source == source)
+            .cloned()
+            .collect();
         loop {
             if *shutdown.borrow() {
                 return;
@@ -221,26 +238,42 @@ impl Bus {
     }
 
     /// Moves one batch from the outbox to the queues; `Ok(true)` if there may be more.
-    async fn tail_once(&self, source: &str, store: &SqliteStore, subs: &[Arc<Subscription>]) -> anyhow::Result<bool> {
+    async fn tail_once(
+        &self,
+        source: &str,
+        store: &SqliteStore,
+        subs: &[Arc<Subscription>],
+    ) -> anyhow::Result<bool> {
         const BATCH: usize = 512;
         let src = source.to_owned();
         let cursor: i64 = self
             .pool
             .read(move |c| {
                 Ok::<_, anyhow::Error>(
-                    c.query_row("SELECT seq FROM cursors WHERE source = ?1", [&src], |r| r.get(0)).optional()?.unwrap_or(0),
+                    c.query_row("SELECT seq FROM cursors WHERE source = ?1", [&src], |r| {
+                        r.get(0)
+                    })
+                    .optional()?
+                    .unwrap_or(0),
                 )
             })
             .await?;
         let batch = store.outbox_after(cursor, BATCH).await?;
-        let Some(&(last, _)) = batch.last() else { return Ok(false) };
+        let Some(&(last, _)) = batch.last() else {
+            return Ok(false);
+        };
         let more = batch.len() == BATCH;
         let mut rows = Vec::new();
         let mut woken = Vec::new();
         for (_, event) in &batch {
             for (i, sub) in subs.iter().enumerate() {
                 if sub.subscriber.types.iter().any(|t| *t == event.event_type) {
-                    rows.push((sub.subscriber.function.clone(), group_of(event), event.event_id.clone(), serde_json::to_string(event)?));
+                    rows.push((
+                        sub.subscriber.function.clone(),
+                        group_of(event),
+                        event.event_id.clone(),
+                        serde_json::to_string(event)?,
+                    ));
                     woken.push(i);
                 }
             }
@@ -365,7 +398,10 @@ impl Bus {
                 let invoke = sub.subscriber.invoke.clone();
                 let timeout = self.config.handler_timeout;
                 // Its own task, so that a panicking handler is a failed delivery, not a dead worker.
-                let run = tokio::spawn(async move { tokio::time::timeout(timeout, invoke(event)).await }.instrument(span.clone()));
+                let run = tokio::spawn(
+                    async move { tokio::time::timeout(timeout, invoke(event)).await }
+                        .instrument(span.clone()),
+                );
                 let result = match run.await {
                     Ok(Ok(Ok(()))) => Ok(()),
                     Ok(Ok(Err(e))) => Err(e.to_string()),
@@ -385,11 +421,20 @@ impl Bus {
         sub.wake.notify_one();
     }
 
-    async fn settle(&self, sub: &Subscription, head: &Head, outcome: Result<(), String>) -> anyhow::Result<()> {
+    async fn settle(
+        &self,
+        sub: &Subscription,
+        head: &Head,
+        outcome: Result<(), String>,
+    ) -> anyhow::Result<()> {
         let id = head.id;
         match outcome {
             Ok(()) => {
-                self.pool.write(move |c| Ok::<_, anyhow::Error>(c.execute("DELETE FROM queue WHERE id = ?1", [id])?)).await?;
+                self.pool
+                    .write(move |c| {
+                        Ok::<_, anyhow::Error>(c.execute("DELETE FROM queue WHERE id = ?1", [id])?)
+                    })
+                    .await?;
                 sub.delivered.fetch_add(1, Ordering::Relaxed);
             }
             Err(error) => {
@@ -429,7 +474,10 @@ impl Bus {
 
     /// Exponential backoff with jitter: first_retry · 2^(attempts-1), capped, ±25%.
     fn retry_delay(&self, attempts: u32) -> Duration {
-        let base = self.config.first_retry.saturating_mul(1 << attempts.saturating_sub(1).min(16));
+        let base = self
+            .config
+            .first_retry
+            .saturating_mul(1 << attempts.saturating_sub(1).min(16));
         let capped = base.min(self.config.max_retry);
         capped.mul_f64(rand::random_range(0.75..=1.25))
     }
@@ -449,8 +497,15 @@ impl Bus {
             .sources
             .get(&sub.subscriber.source)
             .ok_or_else(|| BusError::UnknownEvent(event_id.to_owned()))?;
-        let event = store.event(event_id).await?.ok_or_else(|| BusError::UnknownEvent(event_id.to_owned()))?;
-        let (name, group, json) = (function.to_owned(), group_of(&event), serde_json::to_string(&event).map_err(anyhow::Error::from)?);
+        let event = store
+            .event(event_id)
+            .await?
+            .ok_or_else(|| BusError::UnknownEvent(event_id.to_owned()))?;
+        let (name, group, json) = (
+            function.to_owned(),
+            group_of(&event),
+            serde_json::to_string(&event).map_err(anyhow::Error::from)?,
+        );
         let event_id = event.event_id.clone();
         self.pool
             .write(move |c| {
@@ -520,13 +575,19 @@ impl Bus {
             .pool
             .read(|c| {
                 let mut counts = BTreeMap::<String, (u64, u64)>::new();
-                let mut pending = c.prepare_cached("SELECT sub, COUNT(*) FROM queue GROUP BY sub")?;
-                for row in pending.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))? {
+                let mut pending =
+                    c.prepare_cached("SELECT sub, COUNT(*) FROM queue GROUP BY sub")?;
+                for row in pending.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })? {
                     let (sub, n) = row?;
                     counts.entry(sub).or_default().0 = n;
                 }
-                let mut dead = c.prepare_cached("SELECT sub, COUNT(*) FROM dead_letters GROUP BY sub")?;
-                for row in dead.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))? {
+                let mut dead =
+                    c.prepare_cached("SELECT sub, COUNT(*) FROM dead_letters GROUP BY sub")?;
+                for row in dead.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })? {
                     let (sub, n) = row?;
                     counts.entry(sub).or_default().1 = n;
                 }
@@ -537,7 +598,10 @@ impl Bus {
             .subscriptions
             .iter()
             .map(|s| {
-                let (pending, dead_letters) = counts.get(&s.subscriber.function).copied().unwrap_or_default();
+                let (pending, dead_letters) = counts
+                    .get(&s.subscriber.function)
+                    .copied()
+                    .unwrap_or_default();
                 SubscriptionStats {
                     function: s.subscriber.function.clone(),
                     source: s.subscriber.source.clone(),
@@ -556,9 +620,12 @@ impl Bus {
         let (queued, cursors): (u64, BTreeMap<String, i64>) = self
             .pool
             .read(|c| {
-                let queued = c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get::<_, i64>(0))? as u64;
+                let queued =
+                    c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get::<_, i64>(0))? as u64;
                 let mut stmt = c.prepare_cached("SELECT source, seq FROM cursors")?;
-                let cursors = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+                let cursors = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
                 Ok::<_, anyhow::Error>((queued, cursors))
             })
             .await?;
@@ -573,7 +640,9 @@ impl Bus {
 
 fn in_flight(sub: &Subscription) -> std::sync::MutexGuard<'_, HashSet<String>> {
     // A poisoned set only means a panic while holding it; the set itself is still valid.
-    sub.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    sub.in_flight
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The message group: one aggregate, so its events are delivered in order.

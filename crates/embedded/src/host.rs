@@ -29,26 +29,45 @@ pub struct Host {
 impl Host {
     /// Opens the data folder (refusing one another process is using), builds every function and
     /// starts delivering events.
-    pub fn start(config: EmbeddedConfig, bus_config: BusConfig, systems: &[System]) -> anyhow::Result<Self> {
+    pub fn start(
+        config: EmbeddedConfig,
+        bus_config: BusConfig,
+        systems: &[System],
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
         let lock_path = config.data_dir.join("LOCK");
-        let lock = File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
+        let lock = File::create(&lock_path)
+            .with_context(|| format!("creating {}", lock_path.display()))?;
         lock.try_lock().map_err(|_| {
-            anyhow::anyhow!("the data folder {} is in use by another gateway", config.data_dir.display())
+            anyhow::anyhow!(
+                "the data folder {} is in use by another gateway",
+                config.data_dir.display()
+            )
         })?;
 
         let platform = Arc::new(EmbeddedPlatform::new(config.clone())?);
         let mut functions = Vec::new();
         for context in systems.iter().flat_map(|s| s.contexts.iter()) {
-            functions.extend(context.build(&*platform).with_context(|| format!("building {}", context.id))?);
+            functions.extend(
+                context
+                    .build(&*platform)
+                    .with_context(|| format!("building {}", context.id))?,
+            );
         }
         let switches = Arc::new(Switchboard::new(functions.iter().map(|f| f.info.name)));
 
-        let mut bus = Bus::open(&config.data_dir.join("bus.db"), config.durability, bus_config, switches.clone())?;
+        let mut bus = Bus::open(
+            &config.data_dir.join("bus.db"),
+            config.durability,
+            bus_config,
+            switches.clone(),
+        )?;
         let mut sources = BTreeSet::new();
         for f in &functions {
-            if let (Trigger::Events { source, types }, Invoke::Event(invoke)) = (&f.info.trigger, &f.invoke) {
+            if let (Trigger::Events { source, types }, Invoke::Event(invoke)) =
+                (&f.info.trigger, &f.invoke)
+            {
                 sources.insert(*source);
                 bus.subscribe(Subscriber {
                     function: f.info.name.to_owned(),
@@ -66,10 +85,23 @@ impl Host {
         bus.start(shutdown.clone());
         for f in &functions {
             if let (Trigger::Every(period), Invoke::Tick(tick)) = (&f.info.trigger, &f.invoke) {
-                tokio::spawn(run_timer(f.info.name, *period, tick.clone(), switches.clone(), shutdown.clone()));
+                tokio::spawn(run_timer(
+                    f.info.name,
+                    *period,
+                    tick.clone(),
+                    switches.clone(),
+                    shutdown.clone(),
+                ));
             }
         }
-        Ok(Self { platform, functions, bus, switches, stop, _lock: lock })
+        Ok(Self {
+            platform,
+            functions,
+            bus,
+            switches,
+            stop,
+            _lock: lock,
+        })
     }
 
     /// Lets synchronous calls between contexts reach the gateway's router.

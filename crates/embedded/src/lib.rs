@@ -1,12 +1,12 @@
 //! The embedded default: everything a context needs to run on one machine with no cloud account
 //! and no Docker — SQLite stores, the outbox tailer and the in-process event bus.
 
-pub mod sqlite;
-pub mod store;
 pub mod bus;
-pub mod switches;
 pub mod host;
 pub mod platform;
+pub mod sqlite;
+pub mod store;
+pub mod switches;
 
 pub use bus::{Bus, BusConfig};
 pub use host::Host;

@@ -88,7 +88,10 @@ pub struct EmbeddedPlatform {
 
 impl EmbeddedPlatform {
     pub fn new(config: EmbeddedConfig) -> anyhow::Result<Self> {
-        let notifier = Arc::new(LocalNotifier::open(&config.data_dir.join("notifications.db"), config.durability)?);
+        let notifier = Arc::new(LocalNotifier::open(
+            &config.data_dir.join("notifications.db"),
+            config.durability,
+        )?);
         Ok(Self {
             config,
             stores: Mutex::new(BTreeMap::new()),
@@ -112,12 +115,23 @@ impl EmbeddedPlatform {
 
     /// The context's SQLite store, opened once: `<data>/<system>/<context>.db`.
     pub fn sqlite(&self, context: ContextId) -> anyhow::Result<Arc<SqliteStore>> {
-        let mut stores = self.stores.lock().map_err(|_| anyhow::anyhow!("store registry poisoned"))?;
+        let mut stores = self
+            .stores
+            .lock()
+            .map_err(|_| anyhow::anyhow!("store registry poisoned"))?;
         if let Some(s) = stores.get(&context) {
             return Ok(s.clone());
         }
-        let path = self.config.data_dir.join(context.system).join(format!("{}.db", context.name));
-        let store = Arc::new(SqliteStore::open(&context.to_string(), &path, self.config.durability)?);
+        let path = self
+            .config
+            .data_dir
+            .join(context.system)
+            .join(format!("{}.db", context.name));
+        let store = Arc::new(SqliteStore::open(
+            &context.to_string(),
+            &path,
+            self.config.durability,
+        )?);
         stores.insert(context, store.clone());
         Ok(store)
     }
@@ -130,7 +144,12 @@ impl Platform for EmbeddedPlatform {
 
     fn caller(&self, _from: ContextId, to: ContextId) -> anyhow::Result<Caller> {
         let breaker = Breaker::new(to.to_string(), self.config.breaker, self.breakers.clone());
-        Ok(Caller::new(to.to_string(), self.transport.clone(), breaker, self.config.sync_timeout))
+        Ok(Caller::new(
+            to.to_string(),
+            self.transport.clone(),
+            breaker,
+            self.config.sync_timeout,
+        ))
     }
 
     fn notifier(&self, _context: ContextId) -> anyhow::Result<Arc<dyn Notifier>> {
@@ -138,7 +157,11 @@ impl Platform for EmbeddedPlatform {
     }
 
     fn setting(&self, name: &str) -> Option<String> {
-        self.config.settings.get(name).cloned().or_else(|| std::env::var(name).ok())
+        self.config
+            .settings
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
     }
 }
 
@@ -161,7 +184,10 @@ CREATE TABLE IF NOT EXISTS notifications (
 
 impl LocalNotifier {
     pub fn open(path: &Path, durability: Durability) -> anyhow::Result<Self> {
-        Ok(Self { pool: Pool::open(path, durability, NOTIFICATIONS)?, live: broadcast::channel(1024).0 })
+        Ok(Self {
+            pool: Pool::open(path, durability, NOTIFICATIONS)?,
+            live: broadcast::channel(1024).0,
+        })
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Notification> {

@@ -52,12 +52,18 @@ const READERS: usize = 4;
 impl Pool {
     pub fn open(path: &Path, durability: Durability, schema: &str) -> anyhow::Result<Self> {
         let writer = open(path, durability)?;
-        writer.execute_batch(schema).with_context(|| format!("creating the schema of {}", path.display()))?;
+        writer
+            .execute_batch(schema)
+            .with_context(|| format!("creating the schema of {}", path.display()))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             readers.push(Arc::new(Mutex::new(open(path, durability)?)));
         }
-        Ok(Self { writer: Arc::new(Mutex::new(writer)), readers, next: AtomicUsize::new(0) })
+        Ok(Self {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+            next: AtomicUsize::new(0),
+        })
     }
 
     /// Runs `f` on the writer connection on a blocking thread.
@@ -100,7 +106,9 @@ where
     F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
 {
     tokio::task::spawn_blocking(move || {
-        let mut guard = conn.lock().map_err(|_| Lost("connection poisoned".into()))?;
+        let mut guard = conn
+            .lock()
+            .map_err(|_| Lost("connection poisoned".into()))?;
         f(&mut guard)
     })
     .await

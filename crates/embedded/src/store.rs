@@ -47,7 +47,11 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub fn open(context: &str, path: &Path, durability: Durability) -> anyhow::Result<Self> {
-        Ok(Self { context: context.to_owned(), pool: Pool::open(path, durability, SCHEMA)?, recorded: Arc::new(Notify::new()) })
+        Ok(Self {
+            context: context.to_owned(),
+            pool: Pool::open(path, durability, SCHEMA)?,
+            recorded: Arc::new(Notify::new()),
+        })
     }
 
     /// Notified after each commit that recorded events.
@@ -56,16 +60,39 @@ impl SqliteStore {
     }
 
     /// Outbox entries after `after` (a sequence number), oldest first.
-    pub async fn outbox_after(&self, after: i64, limit: usize) -> anyhow::Result<Vec<(i64, Envelope)>> {
+    pub async fn outbox_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(i64, Envelope)>> {
         self.pool
             .read(move |c| {
-                let mut stmt =
-                    c.prepare_cached("SELECT seq, envelope FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-                let rows = stmt.query_map(params![after, limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+                let mut stmt = c.prepare_cached(
+                    "SELECT seq, envelope FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![after, limit as i64], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?;
                 let mut out = Vec::new();
                 for row in rows {
                     let (seq, json) = row?;
                     out.push((seq, serde_json::from_str(&json)?));
+                }
+                Ok::<_, anyhow::Error>(out)
+            })
+            .await
+    }
+
+    /// The latest recorded events, newest first.
+    pub async fn recent_events(&self, limit: usize) -> anyhow::Result<Vec<Envelope>> {
+        self.pool
+            .read(move |c| {
+                let mut stmt =
+                    c.prepare_cached("SELECT envelope FROM outbox ORDER BY seq DESC LIMIT ?1")?;
+                let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?;
+                let mut out = Vec::new();
+                for json in rows {
+                    out.push(serde_json::from_str(&json?)?);
                 }
                 Ok::<_, anyhow::Error>(out)
             })
@@ -98,11 +125,22 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
 }
 
-fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, i64, String, Option<String>, Option<String>)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+fn read_record(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, i64, String, Option<String>, Option<String>)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
-fn to_record(row: (String, String, i64, String, Option<String>, Option<String>)) -> Result<Record, StoreError> {
+fn to_record(
+    row: (String, String, i64, String, Option<String>, Option<String>),
+) -> Result<Record, StoreError> {
     let (kind, id, version, body, a, b) = row;
     Ok(Record {
         body: serde_json::from_str(&body).map_err(unavailable)?,
@@ -114,10 +152,15 @@ fn to_record(row: (String, String, i64, String, Option<String>, Option<String>))
 }
 
 fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
-    let t = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(unavailable)?;
+    let t = c
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(unavailable)?;
     if let Some(Marker(marker)) = &tx.marker {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        match t.execute("INSERT INTO markers (marker, applied_at) VALUES (?1, ?2)", params![marker, now]) {
+        match t.execute(
+            "INSERT INTO markers (marker, applied_at) VALUES (?1, ?2)",
+            params![marker, now],
+        ) {
             Ok(_) => {}
             Err(e) if is_constraint(&e) => return Err(StoreError::Duplicate),
             Err(e) => return Err(unavailable(e)),
@@ -157,7 +200,10 @@ fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
     }
     for event in &tx.events {
         let json = serde_json::to_string(event).map_err(unavailable)?;
-        match t.execute("INSERT INTO outbox (event_id, envelope) VALUES (?1, ?2)", params![event.event_id, json]) {
+        match t.execute(
+            "INSERT INTO outbox (event_id, envelope) VALUES (?1, ?2)",
+            params![event.event_id, json],
+        ) {
             Ok(_) => {}
             Err(e) if is_constraint(&e) => return Err(StoreError::Conflict),
             Err(e) => return Err(unavailable(e)),
@@ -210,7 +256,11 @@ impl Store for SqliteStore {
                     Lookup::By(Slot::A, v) => ("AND ka = ?4", Some(v.clone())),
                     Lookup::By(Slot::B, v) => ("AND kb = ?4", Some(v.clone())),
                 };
-                let after_clause = if after.is_some() { format!("AND id {cmp} ?2") } else { "AND ?2 IS NULL".to_owned() };
+                let after_clause = if after.is_some() {
+                    format!("AND id {cmp} ?2")
+                } else {
+                    "AND ?2 IS NULL".to_owned()
+                };
                 let sql = format!(
                     "SELECT kind, id, version, body, ka, kb FROM docs
                      WHERE kind = ?1 {after_clause} {filter} ORDER BY id {dir} LIMIT ?3"
@@ -223,7 +273,10 @@ impl Store for SqliteStore {
                 }
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
                 .map_err(unavailable)?;
-                let mut items = rows.into_iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+                let mut items = rows
+                    .into_iter()
+                    .map(to_record)
+                    .collect::<Result<Vec<_>, _>>()?;
                 let next_cursor = if items.len() > q.limit {
                     items.truncate(q.limit);
                     items.last().map(|r| encode_cursor(&r.id))
@@ -239,7 +292,9 @@ impl Store for SqliteStore {
         if tx.puts.len() + tx.absent.len() + tx.events.len() + usize::from(tx.marker.is_some())
             > kernel::store::MAX_TRANSACTION_ITEMS
         {
-            return Err(StoreError::Invalid("a transaction holds at most 100 items".into()));
+            return Err(StoreError::Invalid(
+                "a transaction holds at most 100 items".into(),
+            ));
         }
         let has_events = !tx.events.is_empty();
         self.pool.write(move |c| apply(c, &tx)).await?;
@@ -270,14 +325,22 @@ mod tests {
     #[async_trait]
     impl testkit::EventLog for Outbox {
         async fn recorded(&self) -> Vec<Envelope> {
-            self.0.outbox_after(0, 10_000).await.unwrap().into_iter().map(|(_, e)| e).collect()
+            self.0
+                .outbox_after(0, 10_000)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect()
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn passes_the_store_conformance_suite() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open("test/ctx", &dir.path().join("ctx.db"), Durability::Process).unwrap());
+        let store = Arc::new(
+            SqliteStore::open("test/ctx", &dir.path().join("ctx.db"), Durability::Process).unwrap(),
+        );
         testkit::store_conformance(store.clone(), Arc::new(Outbox(store))).await;
     }
 
@@ -288,7 +351,13 @@ mod tests {
         {
             let store = SqliteStore::open("test/ctx", &path, Durability::Power).unwrap();
             let tx = Transaction {
-                puts: vec![testkit::put(testkit::record("Doc", "d1", 1, Some("a"), None))],
+                puts: vec![testkit::put(testkit::record(
+                    "Doc",
+                    "d1",
+                    1,
+                    Some("a"),
+                    None,
+                ))],
                 events: vec![testkit::event("test/ctx", "d1", 1, 7)],
                 ..Transaction::default()
             };
@@ -298,6 +367,9 @@ mod tests {
         assert_eq!(store.get("Doc", "d1").await.unwrap().unwrap().version, 1);
         let events = store.outbox_after(0, 10).await.unwrap();
         assert_eq!(events.len(), 1);
-        assert_eq!(store.event(&events[0].1.event_id).await.unwrap(), Some(events[0].1.clone()));
+        assert_eq!(
+            store.event(&events[0].1.event_id).await.unwrap(),
+            Some(events[0].1.clone())
+        );
     }
 }

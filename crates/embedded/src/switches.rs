@@ -16,7 +16,12 @@ pub struct UnknownFunction(pub String);
 impl Switchboard {
     /// Every named function starts up.
     pub fn new<'a>(functions: impl IntoIterator<Item = &'a str>) -> Self {
-        Self { switches: functions.into_iter().map(|f| (f.to_owned(), watch::Sender::new(true))).collect() }
+        Self {
+            switches: functions
+                .into_iter()
+                .map(|f| (f.to_owned(), watch::Sender::new(true)))
+                .collect(),
+        }
     }
 
     pub fn is_up(&self, function: &str) -> bool {
@@ -24,7 +29,10 @@ impl Switchboard {
     }
 
     pub fn set(&self, function: &str, up: bool) -> Result<(), UnknownFunction> {
-        let switch = self.switches.get(function).ok_or_else(|| UnknownFunction(function.to_owned()))?;
+        let switch = self
+            .switches
+            .get(function)
+            .ok_or_else(|| UnknownFunction(function.to_owned()))?;
         switch.send_replace(up);
         tracing::info!(function, up, "function switched");
         Ok(())
@@ -36,6 +44,8 @@ impl Switchboard {
     }
 
     pub fn states(&self) -> impl Iterator<Item = (&str, bool)> {
-        self.switches.iter().map(|(name, s)| (name.as_str(), *s.borrow()))
+        self.switches
+            .iter()
+            .map(|(name, s)| (name.as_str(), *s.borrow()))
     }
 }

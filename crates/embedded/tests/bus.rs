@@ -26,14 +26,26 @@ const SOURCE: &str = "test/source";
 type Seen = Arc<Mutex<Vec<Envelope>>>;
 
 /// A handler that records what it got and fails while `fail(event, attempt)` says so.
-fn handler(seen: Seen, fail: impl Fn(&Envelope, usize) -> bool + Send + Sync + 'static) -> EventInvoke {
+fn handler(
+    seen: Seen,
+    fail: impl Fn(&Envelope, usize) -> bool + Send + Sync + 'static,
+) -> EventInvoke {
     let fail = Arc::new(fail);
     Arc::new(move |e: Envelope| {
         let (seen, fail) = (seen.clone(), fail.clone());
         Box::pin(async move {
-            let attempt = seen.lock().unwrap().iter().filter(|s| s.event_id == e.event_id).count();
+            let attempt = seen
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|s| s.event_id == e.event_id)
+                .count();
             seen.lock().unwrap().push(e.clone());
-            if fail(&e, attempt) { Err(AppError::internal(anyhow::anyhow!("handler failed"))) } else { Ok(()) }
+            if fail(&e, attempt) {
+                Err(AppError::internal(anyhow::anyhow!("handler failed")))
+            } else {
+                Ok(())
+            }
         })
     })
 }
@@ -62,9 +74,16 @@ fn fast() -> BusConfig {
 }
 
 fn rig(dir: &Path, subs: Vec<(&str, Vec<&str>, EventInvoke)>) -> Rig {
-    let store = Arc::new(SqliteStore::open(SOURCE, &dir.join("source.db"), Durability::Process).unwrap());
+    let store =
+        Arc::new(SqliteStore::open(SOURCE, &dir.join("source.db"), Durability::Process).unwrap());
     let switches = Arc::new(Switchboard::new(subs.iter().map(|(name, _, _)| *name)));
-    let mut bus = Bus::open(&dir.join("bus.db"), Durability::Process, fast(), switches.clone()).unwrap();
+    let mut bus = Bus::open(
+        &dir.join("bus.db"),
+        Durability::Process,
+        fast(),
+        switches.clone(),
+    )
+    .unwrap();
     bus.add_source(store.clone());
     for (name, types, invoke) in subs {
         bus.subscribe(Subscriber {
@@ -77,12 +96,23 @@ fn rig(dir: &Path, subs: Vec<(&str, Vec<&str>, EventInvoke)>) -> Rig {
     let bus = Arc::new(bus);
     let (stop, shutdown) = watch::channel(false);
     bus.start(shutdown);
-    Rig { store, bus, switches, stop }
+    Rig {
+        store,
+        bus,
+        switches,
+        stop,
+    }
 }
 
 async fn record(store: &SqliteStore, aggregate: &str, n: u32) -> Envelope {
     let event = testkit::event(SOURCE, aggregate, u64::from(n), n);
-    store.commit(Transaction { events: vec![event.clone()], ..Transaction::default() }).await.unwrap();
+    store
+        .commit(Transaction {
+            events: vec![event.clone()],
+            ..Transaction::default()
+        })
+        .await
+        .unwrap();
     event
 }
 
@@ -97,23 +127,46 @@ async fn until(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 fn ids(seen: &Seen) -> Vec<String> {
-    seen.lock().unwrap().iter().map(|e| e.event_id.clone()).collect()
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.event_id.clone())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_subscriber_gets_every_event_in_order_per_aggregate() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b): (Seen, Seen) = Default::default();
-    let r = rig(dir.path(), vec![("a", vec!["Happened"], handler(a.clone(), |_, _| false)), ("b", vec!["Happened"], handler(b.clone(), |_, _| false))]);
+    let r = rig(
+        dir.path(),
+        vec![
+            ("a", vec!["Happened"], handler(a.clone(), |_, _| false)),
+            ("b", vec!["Happened"], handler(b.clone(), |_, _| false)),
+        ],
+    );
     let mut recorded = Vec::new();
     for n in 0..60 {
         recorded.push(record(&r.store, &format!("agg-{}", n % 3), n).await);
     }
-    until("both got all 60", || a.lock().unwrap().len() == 60 && b.lock().unwrap().len() == 60).await;
+    until("both got all 60", || {
+        a.lock().unwrap().len() == 60 && b.lock().unwrap().len() == 60
+    })
+    .await;
     for seen in [&a, &b] {
         for agg in ["agg-0", "agg-1", "agg-2"] {
-            let got: Vec<u64> = seen.lock().unwrap().iter().filter(|e| e.aggregate_id == agg).map(|e| e.version).collect();
-            let want: Vec<u64> = recorded.iter().filter(|e| e.aggregate_id == agg).map(|e| e.version).collect();
+            let got: Vec<u64> = seen
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| e.aggregate_id == agg)
+                .map(|e| e.version)
+                .collect();
+            let want: Vec<u64> = recorded
+                .iter()
+                .filter(|e| e.aggregate_id == agg)
+                .map(|e| e.version)
+                .collect();
             assert_eq!(got, want, "{agg} in recorded order");
         }
     }
@@ -124,7 +177,14 @@ async fn every_subscriber_gets_every_event_in_order_per_aggregate() {
 async fn a_subscriber_gets_only_the_types_it_subscribed_to() {
     let dir = tempfile::tempdir().unwrap();
     let seen: Seen = Default::default();
-    let r = rig(dir.path(), vec![("picky", vec!["SomethingElse"], handler(seen.clone(), |_, _| false))]);
+    let r = rig(
+        dir.path(),
+        vec![(
+            "picky",
+            vec!["SomethingElse"],
+            handler(seen.clone(), |_, _| false),
+        )],
+    );
     record(&r.store, "x", 1).await;
     until("the bus is drained", || true).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -137,11 +197,26 @@ async fn a_failure_is_retried_and_a_later_event_of_the_aggregate_waits_for_it() 
     let dir = tempfile::tempdir().unwrap();
     let seen: Seen = Default::default();
     // The first event fails twice, then succeeds.
-    let r = rig(dir.path(), vec![("h", vec!["Happened"], handler(seen.clone(), |e, attempt| e.version == 1 && attempt < 2))]);
+    let r = rig(
+        dir.path(),
+        vec![(
+            "h",
+            vec!["Happened"],
+            handler(seen.clone(), |e, attempt| e.version == 1 && attempt < 2),
+        )],
+    );
     let first = record(&r.store, "agg", 1).await;
     let second = record(&r.store, "agg", 2).await;
     until("both delivered", || ids(&seen).contains(&second.event_id)).await;
-    assert_eq!(ids(&seen), vec![first.event_id.clone(), first.event_id.clone(), first.event_id, second.event_id]);
+    assert_eq!(
+        ids(&seen),
+        vec![
+            first.event_id.clone(),
+            first.event_id.clone(),
+            first.event_id,
+            second.event_id
+        ]
+    );
     let stats = &r.bus.stats().await.unwrap()[0];
     assert_eq!((stats.delivered, stats.retries, stats.pending), (2, 2, 0));
 }
@@ -152,15 +227,29 @@ async fn a_poison_event_becomes_a_dead_letter_and_redrive_delivers_it() {
     let seen: Seen = Default::default();
     let healed = Arc::new(Mutex::new(false));
     let h = healed.clone();
-    let r = rig(dir.path(), vec![("h", vec!["Happened"], handler(seen.clone(), move |_, _| !*h.lock().unwrap()))]);
+    let r = rig(
+        dir.path(),
+        vec![(
+            "h",
+            vec!["Happened"],
+            handler(seen.clone(), move |_, _| !*h.lock().unwrap()),
+        )],
+    );
     let poison = record(&r.store, "agg", 1).await;
     let next = record(&r.store, "agg", 2).await;
     until("both dead", || seen.lock().unwrap().len() == 6).await;
     until("listed", || true).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let dead = r.bus.dead_letters().await.unwrap();
-    assert_eq!(dead.iter().map(|d| d.event.event_id.clone()).collect::<Vec<_>>(), vec![poison.event_id.clone(), next.event_id.clone()]);
-    assert!(dead.iter().all(|d| d.attempts == 3 && d.function == "h" && d.last_error.as_deref() == Some("internal error")));
+    assert_eq!(
+        dead.iter()
+            .map(|d| d.event.event_id.clone())
+            .collect::<Vec<_>>(),
+        vec![poison.event_id.clone(), next.event_id.clone()]
+    );
+    assert!(dead.iter().all(|d| d.attempts == 3
+        && d.function == "h"
+        && d.last_error.as_deref() == Some("internal error")));
 
     *healed.lock().unwrap() = true;
     assert_eq!(r.bus.redrive(Some(dead[0].id)).await.unwrap(), 1);
@@ -177,7 +266,10 @@ async fn a_poison_event_becomes_a_dead_letter_and_redrive_delivers_it() {
 async fn a_down_handler_lets_its_queue_grow_and_drains_it_when_back() {
     let dir = tempfile::tempdir().unwrap();
     let seen: Seen = Default::default();
-    let r = rig(dir.path(), vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))]);
+    let r = rig(
+        dir.path(),
+        vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))],
+    );
     r.switches.set("h", false).unwrap();
     for n in 1..=5 {
         record(&r.store, "agg", n).await;
@@ -194,7 +286,10 @@ async fn events_recorded_before_a_stop_are_delivered_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let seen: Seen = Default::default();
     let first = {
-        let r = rig(dir.path(), vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))]);
+        let r = rig(
+            dir.path(),
+            vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))],
+        );
         r.switches.set("h", false).unwrap();
         let e = record(&r.store, "agg", 1).await;
         // Stopped before any delivery.
@@ -203,11 +298,18 @@ async fn events_recorded_before_a_stop_are_delivered_after_a_restart() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     // A second event recorded while no bus runs at all.
     {
-        let store = SqliteStore::open(SOURCE, &dir.path().join("source.db"), Durability::Process).unwrap();
+        let store =
+            SqliteStore::open(SOURCE, &dir.path().join("source.db"), Durability::Process).unwrap();
         record(&store, "agg", 2).await;
     }
-    let _r = rig(dir.path(), vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))]);
-    until("both delivered after restart", || seen.lock().unwrap().len() == 2).await;
+    let _r = rig(
+        dir.path(),
+        vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))],
+    );
+    until("both delivered after restart", || {
+        seen.lock().unwrap().len() == 2
+    })
+    .await;
     assert_eq!(seen.lock().unwrap()[0].event_id, first.event_id);
 }
 
@@ -227,7 +329,10 @@ async fn a_panicking_handler_fails_the_delivery_not_the_bus() {
     let r = rig(dir.path(), vec![("h", vec!["Happened"], invoke)]);
     record(&r.store, "agg-1", 1).await;
     record(&r.store, "agg-2", 2).await;
-    until("three panics and one success", || *calls.lock().unwrap() == 4).await;
+    until("three panics and one success", || {
+        *calls.lock().unwrap() == 4
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(r.bus.dead_letters().await.unwrap().len(), 1);
 }
@@ -236,7 +341,10 @@ async fn a_panicking_handler_fails_the_delivery_not_the_bus() {
 async fn an_event_can_be_delivered_again_as_a_duplicate() {
     let dir = tempfile::tempdir().unwrap();
     let seen: Seen = Default::default();
-    let r = rig(dir.path(), vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))]);
+    let r = rig(
+        dir.path(),
+        vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))],
+    );
     let e = record(&r.store, "agg", 1).await;
     until("delivered", || seen.lock().unwrap().len() == 1).await;
     r.bus.deliver_again("h", &e.event_id).await.unwrap();

@@ -32,6 +32,7 @@ pub fn routes(host: Arc<Host>) -> Router {
         .route("/admin/dead-letters/redrive", post(redrive_all))
         .route("/admin/dead-letters/{id}/redrive", post(redrive_one))
         .route("/admin/backlog", get(backlog))
+        .route("/admin/events", get(events))
         .with_state(host)
 }
 
@@ -73,7 +74,12 @@ async fn functions(State(host): Shared) -> Json<Vec<FunctionState>> {
             };
             match &f.info.trigger {
                 Trigger::Http(routes) => {
-                    s.routes = routes.iter().map(|Route { method, path }| format!("{method} /{}{path}", f.context.system)).collect();
+                    s.routes = routes
+                        .iter()
+                        .map(|Route { method, path }| {
+                            format!("{method} /{}{path}", f.context.system)
+                        })
+                        .collect();
                 }
                 Trigger::Events { source, types } => {
                     s.kind = "events";
@@ -129,15 +135,29 @@ struct Delivery {
     event_id: String,
 }
 
-async fn deliver_again(State(host): Shared, Path(name): Path<String>, body: Option<Json<Delivery>>) -> Response {
+async fn deliver_again(
+    State(host): Shared,
+    Path(name): Path<String>,
+    body: Option<Json<Delivery>>,
+) -> Response {
     let instance = format!("/admin/functions/{name}/deliveries");
     let Some(Json(delivery)) = body else {
-        return fail(AppError::invalid("expected {\"eventId\": \"...\"}"), &instance);
+        return fail(
+            AppError::invalid("expected {\"eventId\": \"...\"}"),
+            &instance,
+        );
     };
     match host.bus.deliver_again(&name, &delivery.event_id).await {
-        Ok(()) => (http::StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": delivery.event_id }))).into_response(),
+        Ok(()) => (
+            http::StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "queued": delivery.event_id })),
+        )
+            .into_response(),
         Err(embedded::bus::BusError::Storage(e)) => fail(AppError::Internal(e), &instance),
-        Err(e) => fail(AppError::not_found("Event or handler", e.to_string()), &instance),
+        Err(e) => fail(
+            AppError::not_found("Event or handler", e.to_string()),
+            &instance,
+        ),
     }
 }
 
@@ -165,9 +185,42 @@ async fn redrive_all(State(host): Shared) -> Response {
 async fn redrive_one(State(host): Shared, Path(id): Path<i64>) -> Response {
     let instance = format!("/admin/dead-letters/{id}/redrive");
     match host.bus.redrive(Some(id)).await {
-        Ok(0) => fail(AppError::not_found("Dead letter", id.to_string()), &instance),
+        Ok(0) => fail(
+            AppError::not_found("Dead letter", id.to_string()),
+            &instance,
+        ),
         Ok(n) => Json(serde_json::json!({ "redriven": n })).into_response(),
         Err(e) => fail(AppError::internal(e), &instance),
+    }
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    /// `system/context`, e.g. `museum/book`.
+    context: String,
+    limit: Option<usize>,
+}
+
+/// The latest events a context recorded, newest first.
+async fn events(
+    State(host): Shared,
+    axum::extract::Query(q): axum::extract::Query<EventsQuery>,
+) -> Response {
+    let Some(context) = host
+        .functions
+        .iter()
+        .map(|f| f.context)
+        .find(|c| c.to_string() == q.context)
+    else {
+        return fail(AppError::not_found("Context", q.context), "/admin/events");
+    };
+    let store = match host.platform.sqlite(context) {
+        Ok(s) => s,
+        Err(e) => return fail(AppError::Internal(e), "/admin/events"),
+    };
+    match store.recent_events(q.limit.unwrap_or(100).min(1000)).await {
+        Ok(events) => Json(events).into_response(),
+        Err(e) => fail(AppError::Internal(e), "/admin/events"),
     }
 }
 

@@ -1,7 +1,11 @@
 //! Mounting HTTP functions on the router: the same request and response types a Lambda gets,
 //! the function's switch, its span, and problem+json for every failure, panics included.
 
-use std::{panic::AssertUnwindSafe, sync::Arc, time::{Duration, Instant}};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     body::Body,
@@ -9,7 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::FutureExt;
-use http::{HeaderValue, StatusCode};
+use http::HeaderValue;
 use kernel::{
     AppError, Call,
     function::HttpInvoke,
@@ -35,13 +39,25 @@ pub fn problem(error: &AppError, instance: &str, correlation_id: &str) -> Respon
 }
 
 impl HttpFunction {
-    pub async fn serve(self: Arc<Self>, params: Result<Path<Vec<(String, String)>>, PathRejection>, req: Request) -> Response {
+    pub async fn serve(
+        self: Arc<Self>,
+        params: Result<Path<Vec<(String, String)>>, PathRejection>,
+        req: Request,
+    ) -> Response {
         let started = Instant::now();
         let instance = req.uri().path().to_owned();
         let method = req.method().clone();
-        let cx = Call::new(req.headers().get(CORRELATION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned));
+        let cx = Call::new(
+            req.headers()
+                .get(CORRELATION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        );
         let span = tracing::info_span!("request", function = self.name, correlationId = %cx.correlation_id);
-        let mut response = self.run(params, req, &cx, &instance).instrument(span.clone()).await;
+        let mut response = self
+            .run(params, req, &cx, &instance)
+            .instrument(span.clone())
+            .await;
         if let Ok(v) = HeaderValue::from_str(&cx.correlation_id) {
             response.headers_mut().insert(CORRELATION_HEADER, v);
         }
@@ -51,7 +67,13 @@ impl HttpFunction {
         response
     }
 
-    async fn run(&self, params: Result<Path<Vec<(String, String)>>, PathRejection>, req: Request, cx: &Call, instance: &str) -> Response {
+    async fn run(
+        &self,
+        params: Result<Path<Vec<(String, String)>>, PathRejection>,
+        req: Request,
+        cx: &Call,
+        instance: &str,
+    ) -> Response {
         let fail = |e: AppError| problem(&e, instance, &cx.correlation_id);
         if !self.switches.is_up(self.name) {
             return fail(AppError::unavailable(self.name, 5));
@@ -64,9 +86,9 @@ impl HttpFunction {
         let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
             Ok(b) => b,
             Err(_) => {
-                let mut r = fail(AppError::invalid(format!("the request body is larger than {MAX_BODY_BYTES} bytes")));
-                *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-                return r;
+                return fail(AppError::TooLarge(format!(
+                    "the request body is larger than {MAX_BODY_BYTES} bytes"
+                )));
             }
         };
         let mut request = http::Request::from_parts(parts, bytes);
@@ -76,7 +98,10 @@ impl HttpFunction {
         match tokio::time::timeout(FUNCTION_TIMEOUT, call).await {
             Ok(Ok(Ok(response))) => response.map(Body::from).into_response(),
             Ok(Ok(Err(e))) => fail(e),
-            Ok(Err(_panic)) => fail(AppError::internal(anyhow::anyhow!("function {} panicked", self.name))),
+            Ok(Err(_panic)) => fail(AppError::internal(anyhow::anyhow!(
+                "function {} panicked",
+                self.name
+            ))),
             Err(_) => fail(AppError::unavailable(self.name, 1)),
         }
     }

@@ -17,9 +17,7 @@ use axum::{
 };
 use embedded::{BusConfig, Dispatch, Durability, EmbeddedConfig, Host};
 use kernel::{
-    AppError, HttpRequest, HttpResponse, System, Trigger,
-    breaker::BreakerPolicy,
-    function::Invoke,
+    AppError, HttpRequest, HttpResponse, System, Trigger, breaker::BreakerPolicy, function::Invoke,
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower::ServiceExt;
@@ -76,7 +74,9 @@ impl Gateway {
         let dispatch: Arc<dyn Dispatch> = Arc::new(RouterDispatch(router.clone()));
         host.connect(&dispatch);
 
-        let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -86,7 +86,13 @@ impl Gateway {
                 })
                 .await
         });
-        Ok(Self { addr, host, _dispatch: dispatch, stop: Some(stop), server: Some(server) })
+        Ok(Self {
+            addr,
+            host,
+            _dispatch: dispatch,
+            stop: Some(stop),
+            server: Some(server),
+        })
     }
 
     /// Stops serving and delivering; what is queued stays queued for the next start.
@@ -117,14 +123,22 @@ impl Gateway {
 pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
     let mut paths: BTreeMap<String, MethodRouter> = BTreeMap::new();
     for f in &host.functions {
-        let (Trigger::Http(routes), Invoke::Http(invoke)) = (&f.info.trigger, &f.invoke) else { continue };
-        let function =
-            Arc::new(HttpFunction { name: f.info.name, invoke: invoke.clone(), switches: host.switches.clone() });
+        let (Trigger::Http(routes), Invoke::Http(invoke)) = (&f.info.trigger, &f.invoke) else {
+            continue;
+        };
+        let function = Arc::new(HttpFunction {
+            name: f.info.name,
+            invoke: invoke.clone(),
+            switches: host.switches.clone(),
+        });
         for route in routes {
             let path = format!("/{}{}", f.context.system, route.path);
-            let Ok(filter) = MethodFilter::try_from(route.method.clone()) else { continue };
+            let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
+                continue;
+            };
             let function = function.clone();
-            let handler = move |params: Result<Path<Vec<(String, String)>>, PathRejection>, req: Request| {
+            let handler = move |params: Result<Path<Vec<(String, String)>>, PathRejection>,
+                                req: Request| {
                 function.clone().serve(params, req)
             };
             let entry = paths.remove(&path).unwrap_or_default();
@@ -137,7 +151,10 @@ pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
     }
     for system in systems {
         let doc = kernel::openapi::document(system);
-        router = router.route(&format!("/{}/openapi.json", system.name), get(move || async move { Json(doc) }));
+        router = router.route(
+            &format!("/{}/openapi.json", system.name),
+            get(move || async move { Json(doc) }),
+        );
     }
     let names: Vec<&'static str> = systems.iter().map(|s| s.name).collect();
     router
@@ -147,13 +164,19 @@ pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
 }
 
 async fn not_found(req: Request) -> Response {
-    problem(&AppError::not_found("Route", req.uri().path()), req.uri().path(), "-")
+    problem(
+        &AppError::not_found("Route", req.uri().path()),
+        req.uri().path(),
+        "-",
+    )
 }
 
 async fn method_not_allowed(req: Request) -> Response {
-    let mut r = problem(&AppError::invalid(format!("{} is not allowed here", req.method())), req.uri().path(), "-");
-    *r.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
-    r
+    problem(
+        &AppError::MethodNotAllowed(format!("{} is not allowed here", req.method())),
+        req.uri().path(),
+        "-",
+    )
 }
 
 /// Synchronous calls between contexts go through the router itself, in process.
@@ -167,7 +190,9 @@ impl Dispatch for RouterDispatch {
             Err(never) => match never {},
         };
         let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
         http::Response::from_parts(parts, bytes)
     }
 }

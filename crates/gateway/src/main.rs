@@ -57,11 +57,17 @@ async fn main() -> anyhow::Result<()> {
         Sync::Power => Durability::Power,
     };
     config.sync_timeout = Duration::from_millis(args.sync_timeout_ms);
-    config.bus = BusConfig { max_attempts: args.max_attempts.max(1), ..BusConfig::default() };
+    config.bus = BusConfig {
+        max_attempts: args.max_attempts.max(1),
+        ..BusConfig::default()
+    };
 
     let systems = systems::all();
     let mut gateway = Gateway::start(config, systems.clone()).await?;
-    let names: Vec<_> = systems.iter().map(|s| format!("http://{}/{}", gateway.addr, s.name)).collect();
+    let names: Vec<_> = systems
+        .iter()
+        .map(|s| format!("http://{}/{}", gateway.addr, s.name))
+        .collect();
     tracing::info!(addr = %gateway.addr, data = %args.data.display(), systems = ?names, "gateway ready");
     let stop = gateway.shutdown_handle();
     tokio::spawn(async move {
@@ -78,10 +84,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

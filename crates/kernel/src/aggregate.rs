@@ -52,11 +52,22 @@ pub fn record<A: Aggregate>(
     for event in &events {
         next += 1;
         state = state.apply(event);
-        envelopes.push(Envelope::record(source, A::KIND, state.id(), next, event, cx)?);
+        envelopes.push(Envelope::record(
+            source,
+            A::KIND,
+            state.id(),
+            next,
+            event,
+            cx,
+        )?);
     }
     tx.put_version(&state, version, next.max(version + 1))?;
     tx.events(envelopes.iter().cloned());
-    Ok(Committed { state, version: next.max(version + 1), events: envelopes })
+    Ok(Committed {
+        state,
+        version: next.max(version + 1),
+        events: envelopes,
+    })
 }
 
 /// Records a new aggregate from its first events; 409 if one with its id exists.
@@ -88,7 +99,9 @@ where
     match update_once(repo, id, None, cx, decide).await? {
         Outcome::Committed(c) => Ok(c.state),
         Outcome::Unchanged(v) => Ok(v.doc),
-        Outcome::AlreadyApplied => Err(AppError::internal(anyhow::anyhow!("an update without a marker was a duplicate"))),
+        Outcome::AlreadyApplied => Err(AppError::internal(anyhow::anyhow!(
+            "an update without a marker was a duplicate"
+        ))),
     }
 }
 
@@ -117,7 +130,14 @@ where
             return Ok(Outcome::Unchanged(current));
         }
         let mut tx = Tx::new();
-        let committed = record(&mut tx, repo.store().context(), current.doc, current.version, events, cx)?;
+        let committed = record(
+            &mut tx,
+            repo.store().context(),
+            current.doc,
+            current.version,
+            events,
+            cx,
+        )?;
         tx.marker(marker.clone());
         repo.store().commit(tx.into_inner()).await?;
         Ok(Outcome::Committed(committed))
@@ -163,7 +183,9 @@ where
             Err(Attempt::App(e)) => return Err(e),
         }
     }
-    Err(AppError::conflict("too many concurrent changes to the same resource; retry"))
+    Err(AppError::conflict(
+        "too many concurrent changes to the same resource; retry",
+    ))
 }
 
 /// Full jitter, from 1 ms doubling to at most 64 ms.

@@ -21,9 +21,13 @@ pub fn now_ms() -> i64 {
 pub enum BreakerState {
     Closed,
     /// Calls fail fast until then.
-    Open { until_ms: i64 },
+    Open {
+        until_ms: i64,
+    },
     /// One probe call is under way; others fail fast until it reports or `probe_until_ms` passes.
-    HalfOpen { probe_until_ms: i64 },
+    HalfOpen {
+        probe_until_ms: i64,
+    },
 }
 
 /// The stored state and its generation, which every conditional write compares.
@@ -35,7 +39,10 @@ pub struct Shared {
 
 impl Default for Shared {
     fn default() -> Self {
-        Self { state: BreakerState::Closed, generation: 0 }
+        Self {
+            state: BreakerState::Closed,
+            generation: 0,
+        }
     }
 }
 
@@ -54,17 +61,26 @@ pub struct InMemoryBreakerStore(Mutex<std::collections::HashMap<String, Shared>>
 #[async_trait]
 impl BreakerStore for InMemoryBreakerStore {
     async fn read(&self, name: &str) -> anyhow::Result<Shared> {
-        let map = self.0.lock().map_err(|_| anyhow::anyhow!("breaker store poisoned"))?;
+        let map = self
+            .0
+            .lock()
+            .map_err(|_| anyhow::anyhow!("breaker store poisoned"))?;
         Ok(map.get(name).copied().unwrap_or_default())
     }
 
     async fn swap(&self, name: &str, expected: u64, next: BreakerState) -> anyhow::Result<bool> {
-        let mut map = self.0.lock().map_err(|_| anyhow::anyhow!("breaker store poisoned"))?;
+        let mut map = self
+            .0
+            .lock()
+            .map_err(|_| anyhow::anyhow!("breaker store poisoned"))?;
         let current = map.entry(name.to_owned()).or_default();
         if current.generation != expected {
             return Ok(false);
         }
-        *current = Shared { state: next, generation: expected + 1 };
+        *current = Shared {
+            state: next,
+            generation: expected + 1,
+        };
         Ok(true)
     }
 }
@@ -81,7 +97,11 @@ pub struct BreakerPolicy {
 
 impl Default for BreakerPolicy {
     fn default() -> Self {
-        Self { failures_to_open: 5, open_for: Duration::from_secs(10), probe_timeout: Duration::from_secs(5) }
+        Self {
+            failures_to_open: 5,
+            open_for: Duration::from_secs(10),
+            probe_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -90,8 +110,12 @@ impl Default for BreakerPolicy {
 pub enum Admission {
     Allowed,
     /// This call is the half-open probe: its result closes or reopens the breaker.
-    Probe { generation: u64 },
-    Rejected { retry_after: Duration },
+    Probe {
+        generation: u64,
+    },
+    Rejected {
+        retry_after: Duration,
+    },
 }
 
 pub struct Breaker {
@@ -102,8 +126,17 @@ pub struct Breaker {
 }
 
 impl Breaker {
-    pub fn new(name: impl Into<String>, policy: BreakerPolicy, store: Arc<dyn BreakerStore>) -> Self {
-        Self { name: name.into(), policy, store, failures: AtomicU32::new(0) }
+    pub fn new(
+        name: impl Into<String>,
+        policy: BreakerPolicy,
+        store: Arc<dyn BreakerStore>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            policy,
+            store,
+            failures: AtomicU32::new(0),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -120,15 +153,29 @@ impl Breaker {
             }
         };
         let now = now_ms();
-        let wait = |until: i64| Admission::Rejected { retry_after: Duration::from_millis((until - now).max(1) as u64) };
+        let wait = |until: i64| Admission::Rejected {
+            retry_after: Duration::from_millis((until - now).max(1) as u64),
+        };
         match shared.state {
             BreakerState::Closed => Admission::Allowed,
             BreakerState::Open { until_ms } if now < until_ms => wait(until_ms),
-            BreakerState::HalfOpen { probe_until_ms } if now < probe_until_ms => wait(probe_until_ms),
+            BreakerState::HalfOpen { probe_until_ms } if now < probe_until_ms => {
+                wait(probe_until_ms)
+            }
             BreakerState::Open { .. } | BreakerState::HalfOpen { .. } => {
                 let probe_until_ms = now + self.policy.probe_timeout.as_millis() as i64;
-                match self.store.swap(&self.name, shared.generation, BreakerState::HalfOpen { probe_until_ms }).await {
-                    Ok(true) => Admission::Probe { generation: shared.generation + 1 },
+                match self
+                    .store
+                    .swap(
+                        &self.name,
+                        shared.generation,
+                        BreakerState::HalfOpen { probe_until_ms },
+                    )
+                    .await
+                {
+                    Ok(true) => Admission::Probe {
+                        generation: shared.generation + 1,
+                    },
                     _ => wait(probe_until_ms),
                 }
             }
@@ -163,7 +210,10 @@ impl Breaker {
 
     async fn open(&self, generation: u64) {
         let until_ms = now_ms() + self.policy.open_for.as_millis() as i64;
-        if self.write(generation, BreakerState::Open { until_ms }).await {
+        if self
+            .write(generation, BreakerState::Open { until_ms })
+            .await
+        {
             tracing::warn!(breaker = %self.name, open_for_ms = self.policy.open_for.as_millis() as u64, "breaker opened");
         }
     }
@@ -239,10 +289,16 @@ mod tests {
         for _ in 0..3 {
             a.record_failure(Admission::Allowed).await;
         }
-        assert!(matches!(b.admit().await, Admission::Rejected { .. }), "b sees a's open breaker");
+        assert!(
+            matches!(b.admit().await, Admission::Rejected { .. }),
+            "b sees a's open breaker"
+        );
         tokio::time::sleep(Duration::from_millis(60)).await;
         let (pa, pb) = (a.admit().await, b.admit().await);
-        let probes = [pa, pb].iter().filter(|x| matches!(x, Admission::Probe { .. })).count();
+        let probes = [pa, pb]
+            .iter()
+            .filter(|x| matches!(x, Admission::Probe { .. }))
+            .count();
         assert_eq!(probes, 1);
     }
 

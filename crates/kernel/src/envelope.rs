@@ -56,11 +56,23 @@ impl Envelope {
     ) -> Result<Self, AppError> {
         let tagged = serde_json::to_value(event)?;
         let (event_type, payload) = match tagged {
-            serde_json::Value::Object(mut map) => match (map.remove("eventType"), map.remove("payload")) {
-                (Some(serde_json::Value::String(t)), payload) => (t, payload.unwrap_or_default()),
-                _ => return Err(AppError::internal(anyhow::anyhow!("event is not tagged with eventType"))),
-            },
-            _ => return Err(AppError::internal(anyhow::anyhow!("event is not an object"))),
+            serde_json::Value::Object(mut map) => {
+                match (map.remove("eventType"), map.remove("payload")) {
+                    (Some(serde_json::Value::String(t)), payload) => {
+                        (t, payload.unwrap_or_default())
+                    }
+                    _ => {
+                        return Err(AppError::internal(anyhow::anyhow!(
+                            "event is not tagged with eventType"
+                        )));
+                    }
+                }
+            }
+            _ => {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "event is not an object"
+                )));
+            }
         };
         Ok(Self {
             event_id: crate::ids::new_id(),
@@ -83,7 +95,11 @@ impl Envelope {
     /// The payload as `E`; a payload that does not parse is a poison message, not a retryable fault.
     pub fn payload<E: Event>(&self) -> Result<E, AppError> {
         if !self.is::<E>() {
-            return Err(AppError::invalid(format!("expected {}, got {}", E::TYPE, self.event_type)));
+            return Err(AppError::invalid(format!(
+                "expected {}, got {}",
+                E::TYPE,
+                self.event_type
+            )));
         }
         serde_json::from_value(self.payload.clone())
             .map_err(|e| AppError::invalid(format!("{} payload: {e}", E::TYPE)))
@@ -111,14 +127,33 @@ mod tests {
     #[test]
     fn records_a_tagged_domain_event_and_reads_it_back() {
         let cx = Call::new(Some("corr".into()));
-        let e = BookingEvent::Booked(Booked { booking_id: "b1".into(), seats: 2 });
+        let e = BookingEvent::Booked(Booked {
+            booking_id: "b1".into(),
+            seats: 2,
+        });
         let env = Envelope::record("museum/book", "Booking", "b1", 1, &e, &cx).unwrap();
         assert_eq!(env.event_type, "Booked");
         assert_eq!(env.correlation_id, "corr");
-        assert_eq!(env.payload::<Booked>().unwrap(), Booked { booking_id: "b1".into(), seats: 2 });
+        assert_eq!(
+            env.payload::<Booked>().unwrap(),
+            Booked {
+                booking_id: "b1".into(),
+                seats: 2
+            }
+        );
 
         let wire = serde_json::to_value(&env).unwrap();
-        for field in ["eventId", "eventType", "aggregateType", "aggregateId", "version", "occurredAt", "correlationId", "causationId", "payload"] {
+        for field in [
+            "eventId",
+            "eventType",
+            "aggregateType",
+            "aggregateId",
+            "version",
+            "occurredAt",
+            "correlationId",
+            "causationId",
+            "payload",
+        ] {
             assert!(wire.get(field).is_some(), "{field} missing from {wire}");
         }
         let back: Envelope = serde_json::from_value(wire).unwrap();

@@ -19,6 +19,12 @@ pub enum AppError {
     /// 404: the id names nothing.
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
+    /// 405: the route exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// 413: the request body is larger than any function accepts.
+    #[error("{0}")]
+    TooLarge(String),
     /// 409: wrong state for this command, or a concurrent write won.
     #[error("{0}")]
     Conflict(String),
@@ -41,10 +47,16 @@ impl AppError {
         Self::Conflict(detail.into())
     }
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
-        Self::NotFound { kind, id: id.into() }
+        Self::NotFound {
+            kind,
+            id: id.into(),
+        }
     }
     pub fn unavailable(dep: impl Into<String>, retry_after: u32) -> Self {
-        Self::Unavailable { dep: dep.into(), retry_after }
+        Self::Unavailable {
+            dep: dep.into(),
+            retry_after,
+        }
     }
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Self::Internal(e.into())
@@ -56,6 +68,8 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -160,7 +174,8 @@ mod tests {
 
     #[test]
     fn internal_errors_hide_their_cause() {
-        let r = AppError::internal(anyhow::anyhow!("secret connection string")).to_response("/x", "c");
+        let r =
+            AppError::internal(anyhow::anyhow!("secret connection string")).to_response("/x", "c");
         assert_eq!(r.status(), 500);
         assert_eq!(body(&r)["detail"], "internal error");
     }

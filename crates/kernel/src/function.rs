@@ -49,7 +49,10 @@ pub enum Trigger {
     /// One or more routes on the system's API.
     Http(Vec<Route>),
     /// Events of these types recorded by the source context (an SQS queue subscribed to its topic).
-    Events { source: ContextId, types: Vec<&'static str> },
+    Events {
+        source: ContextId,
+        types: Vec<&'static str>,
+    },
     /// A timer (an EventBridge schedule).
     Every(Duration),
 }
@@ -63,7 +66,8 @@ pub struct FnInfo {
     pub doc: ApiDoc,
 }
 
-type HttpFn<D> = Arc<dyn Fn(Arc<D>, HttpRequest) -> BoxFuture<Result<HttpResponse, AppError>> + Send + Sync>;
+type HttpFn<D> =
+    Arc<dyn Fn(Arc<D>, HttpRequest) -> BoxFuture<Result<HttpResponse, AppError>> + Send + Sync>;
 type EventFn<D> = Arc<dyn Fn(Arc<D>, Envelope) -> BoxFuture<Result<(), AppError>> + Send + Sync>;
 type TickFn<D> = Arc<dyn Fn(Arc<D>, Call) -> BoxFuture<Result<(), AppError>> + Send + Sync>;
 
@@ -87,7 +91,11 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<HttpResponse, AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo { name, trigger: Trigger::Http(vec![Route { method, path }]), doc: ApiDoc::default() },
+            info: FnInfo {
+                name,
+                trigger: Trigger::Http(vec![Route { method, path }]),
+                doc: ApiDoc::default(),
+            },
             handler: Handler::Http(Arc::new(move |d, r| Box::pin(f(d, r)))),
         }
     }
@@ -99,7 +107,14 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<(), AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo { name, trigger: Trigger::Events { source, types: types.to_vec() }, doc: ApiDoc::default() },
+            info: FnInfo {
+                name,
+                trigger: Trigger::Events {
+                    source,
+                    types: types.to_vec(),
+                },
+                doc: ApiDoc::default(),
+            },
             handler: Handler::Event(Arc::new(move |d, e| Box::pin(f(d, e)))),
         }
     }
@@ -111,7 +126,11 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<(), AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo { name, trigger: Trigger::Every(period), doc: ApiDoc::default() },
+            info: FnInfo {
+                name,
+                trigger: Trigger::Every(period),
+                doc: ApiDoc::default(),
+            },
             handler: Handler::Tick(Arc::new(move |d, cx| Box::pin(f(d, cx)))),
         }
     }
@@ -140,7 +159,11 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
             Handler::Event(f) => Invoke::Event(Arc::new(move |e| f(deps.clone(), e))),
             Handler::Tick(f) => Invoke::Tick(Arc::new(move |cx| f(deps.clone(), cx))),
         };
-        Function { context, info: self.info, invoke }
+        Function {
+            context,
+            info: self.info,
+            invoke,
+        }
     }
 }
 
@@ -154,11 +177,15 @@ pub struct Function {
 
 impl fmt::Debug for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Function").field("context", &self.context).field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Function")
+            .field("context", &self.context)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
-pub type HttpInvoke = Arc<dyn Fn(HttpRequest) -> BoxFuture<Result<HttpResponse, AppError>> + Send + Sync>;
+pub type HttpInvoke =
+    Arc<dyn Fn(HttpRequest) -> BoxFuture<Result<HttpResponse, AppError>> + Send + Sync>;
 pub type EventInvoke = Arc<dyn Fn(Envelope) -> BoxFuture<Result<(), AppError>> + Send + Sync>;
 pub type TickInvoke = Arc<dyn Fn(Call) -> BoxFuture<Result<(), AppError>> + Send + Sync>;
 
@@ -194,7 +221,10 @@ impl Context {
             describe: || C::functions().iter().map(|s| s.info().clone()).collect(),
             build: |p| {
                 let deps = Arc::new(C::deps(p)?);
-                Ok(C::functions().into_iter().map(|s| s.bind(C::ID, deps.clone())).collect())
+                Ok(C::functions()
+                    .into_iter()
+                    .map(|s| s.bind(C::ID, deps.clone()))
+                    .collect())
             },
         }
     }
@@ -219,6 +249,9 @@ pub struct System {
 impl System {
     /// Every function of the system, with its context.
     pub fn functions(&self) -> Vec<(ContextId, FnInfo)> {
-        self.contexts.iter().flat_map(|c| c.functions().into_iter().map(|f| (c.id, f))).collect()
+        self.contexts
+            .iter()
+            .flat_map(|c| c.functions().into_iter().map(|f| (c.id, f)))
+            .collect()
     }
 }

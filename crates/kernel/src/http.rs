@@ -40,7 +40,10 @@ pub struct Paging {
 
 impl RequestExt for HttpRequest {
     fn call(&self) -> Call {
-        self.extensions().get::<Call>().cloned().unwrap_or_else(|| Call::new(None))
+        self.extensions()
+            .get::<Call>()
+            .cloned()
+            .unwrap_or_else(|| Call::new(None))
     }
 
     fn param(&self, name: &str) -> Result<&str, AppError> {
@@ -54,13 +57,17 @@ impl RequestExt for HttpRequest {
     fn json<T: DeserializeOwned>(&self) -> Result<T, AppError> {
         let body = self.body();
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(AppError::invalid("the request body is empty; a JSON object is expected"));
+            return Err(AppError::invalid(
+                "the request body is empty; a JSON object is expected",
+            ));
         }
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(AppError::invalid("the request body must be a JSON object"));
         }
         if body.len() > MAX_BODY_BYTES {
-            return Err(AppError::invalid(format!("the request body is larger than {MAX_BODY_BYTES} bytes")));
+            return Err(AppError::invalid(format!(
+                "the request body is larger than {MAX_BODY_BYTES} bytes"
+            )));
         }
         let de = &mut serde_json::Deserializer::from_slice(body);
         let value = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -82,7 +89,10 @@ impl RequestExt for HttpRequest {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(raw));
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            AppError::invalid(format!("invalid query parameter `{path}`: {}", e.into_inner()))
+            AppError::invalid(format!(
+                "invalid query parameter `{path}`: {}",
+                e.into_inner()
+            ))
         })
     }
 
@@ -104,7 +114,10 @@ pub mod reply {
         let bytes = serde_json::to_vec(body)?;
         let mut r = http::Response::new(Bytes::from(bytes));
         *r.status_mut() = status;
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         Ok(r)
     }
 
@@ -139,7 +152,10 @@ mod tests {
     }
 
     fn req(body: &str) -> HttpRequest {
-        http::Request::builder().uri("/museum/books?limit=5").body(Bytes::from(body.to_owned())).unwrap()
+        http::Request::builder()
+            .uri("/museum/books?limit=5")
+            .body(Bytes::from(body.to_owned()))
+            .unwrap()
     }
 
     fn detail(e: AppError) -> String {
@@ -153,10 +169,17 @@ mod tests {
         assert!(detail(req("{").json::<Book>().unwrap_err()).contains("malformed"));
         assert!(detail(req("nope").json::<Book>().unwrap_err()).contains("JSON object"));
         assert!(detail(req("{}").json::<Book>().unwrap_err()).contains("museumId"));
-        let wrong = detail(req(r#"{"museumId":"m","seats":"two"}"#).json::<Book>().unwrap_err());
+        let wrong = detail(
+            req(r#"{"museumId":"m","seats":"two"}"#)
+                .json::<Book>()
+                .unwrap_err(),
+        );
         assert!(wrong.contains("`seats`"), "{wrong}");
         assert!(detail(req("[1]").json::<Book>().unwrap_err()).contains("JSON object"));
-        assert_eq!(req(r#"{"museumId":"m"}"#).json::<Book>().unwrap().museum_id, "m");
+        assert_eq!(
+            req(r#"{"museumId":"m"}"#).json::<Book>().unwrap().museum_id,
+            "m"
+        );
     }
 
     #[test]
@@ -166,7 +189,10 @@ mod tests {
             limit: Option<i64>,
         }
         assert_eq!(req("").query::<Q>().unwrap().limit, Some(5));
-        let bad = http::Request::builder().uri("/x?limit=many").body(Bytes::new()).unwrap();
+        let bad = http::Request::builder()
+            .uri("/x?limit=many")
+            .body(Bytes::new())
+            .unwrap();
         assert!(detail(bad.query::<Q>().map(|_| ()).unwrap_err()).contains("limit"));
     }
 }

@@ -24,4 +24,6 @@ pub use function::{BoundedContext, Context, ContextId, FnSpec, Function, System,
 pub use http::{HttpRequest, HttpResponse, RequestExt, reply};
 pub use openapi::ApiDoc;
 pub use platform::Platform;
-pub use store::{Document, Keys, Lookup, Marker, Order, Page, PageRequest, Repo, Slot, Tx, Versioned};
+pub use store::{
+    Document, Keys, Lookup, Marker, Order, Page, PageRequest, Repo, Slot, Tx, Versioned,
+};

@@ -6,8 +6,8 @@ use std::{borrow::Cow, collections::BTreeMap, fmt};
 use utoipa::{
     IntoParams, ToSchema,
     openapi::{
-        ArrayBuilder, ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder, OpenApi,
-        OpenApiBuilder, PathItem, PathsBuilder, Ref, RefOr, ResponseBuilder, Schema, Type,
+        ArrayBuilder, ComponentsBuilder, ContentBuilder, HttpMethod, InfoBuilder, ObjectBuilder,
+        OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref, RefOr, ResponseBuilder, Schema, Type,
         path::{OperationBuilder, ParameterBuilder, ParameterIn},
         request_body::RequestBodyBuilder,
         schema::SchemaType,
@@ -31,7 +31,11 @@ pub struct SchemaOf {
 
 impl SchemaOf {
     pub fn of<T: ToSchema>() -> Self {
-        Self { name: T::name, schema: T::schema, dependencies: T::schemas }
+        Self {
+            name: T::name,
+            schema: T::schema,
+            dependencies: T::schemas,
+        }
     }
 
     fn register(&self, schemas: &mut BTreeMap<String, RefOr<Schema>>) -> Ref {
@@ -68,7 +72,10 @@ pub struct ApiDoc {
 
 impl ApiDoc {
     pub fn new(summary: &'static str) -> Self {
-        Self { summary, ..Self::default() }
+        Self {
+            summary,
+            ..Self::default()
+        }
     }
 
     /// The JSON request body.
@@ -79,7 +86,8 @@ impl ApiDoc {
 
     /// The query string's parameters.
     pub fn query<T: IntoParams>(mut self) -> Self {
-        self.query.push(|| T::into_params(|| Some(ParameterIn::Query)));
+        self.query
+            .push(|| T::into_params(|| Some(ParameterIn::Query)));
         self
     }
 
@@ -112,7 +120,8 @@ fn method(m: &http::Method) -> HttpMethod {
 
 /// The names in `{braces}` of a path template.
 pub fn path_params(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
 /// The OpenAPI document of one system, every path under its prefix.
@@ -123,10 +132,16 @@ pub fn document(system: &System) -> OpenApi {
     let mut items: BTreeMap<String, PathItem> = BTreeMap::new();
 
     for (context, f) in system.functions() {
-        let Trigger::Http(routes) = &f.trigger else { continue };
+        let Trigger::Http(routes) = &f.trigger else {
+            continue;
+        };
         for (i, route) in routes.iter().enumerate() {
             let doc = &f.doc;
-            let operation_id = if i == 0 { f.name.to_owned() } else { format!("{}-{}", f.name, i + 1) };
+            let operation_id = if i == 0 {
+                f.name.to_owned()
+            } else {
+                format!("{}-{}", f.name, i + 1)
+            };
             let mut op = OperationBuilder::new()
                 .operation_id(Some(operation_id))
                 .summary(Some(doc.summary))
@@ -137,7 +152,11 @@ pub fn document(system: &System) -> OpenApi {
                         .name(name)
                         .parameter_in(ParameterIn::Path)
                         .required(utoipa::openapi::Required::True)
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)))),
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1)),
+                        )),
                 );
             }
             for query in &doc.query {
@@ -150,7 +169,10 @@ pub fn document(system: &System) -> OpenApi {
                 op = op.request_body(Some(
                     RequestBodyBuilder::new()
                         .required(Some(utoipa::openapi::Required::True))
-                        .content("application/json", ContentBuilder::new().schema(Some(schema)).build())
+                        .content(
+                            "application/json",
+                            ContentBuilder::new().schema(Some(schema)).build(),
+                        )
                         .build(),
                 ));
             }
@@ -161,16 +183,20 @@ pub fn document(system: &System) -> OpenApi {
                 };
                 op = op.response(
                     status.to_string(),
-                    ResponseBuilder::new()
-                        .description("Success")
-                        .content("application/json", ContentBuilder::new().schema(Some(schema)).build()),
+                    ResponseBuilder::new().description("Success").content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(schema)).build(),
+                    ),
                 );
             }
             op = op.response(
                 "default",
                 ResponseBuilder::new()
                     .description("A problem (RFC 9457): 400, 401, 403, 404, 409, 422 or 503")
-                    .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(problem.clone())).build()),
+                    .content(
+                        PROBLEM_JSON,
+                        ContentBuilder::new().schema(Some(problem.clone())).build(),
+                    ),
             );
             let path = format!("/{}{}", system.name, route.path);
             let item = PathItem::new(method(&route.method), op);
@@ -186,9 +212,15 @@ pub fn document(system: &System) -> OpenApi {
         paths = paths.path(path, item);
     }
     OpenApiBuilder::new()
-        .info(InfoBuilder::new().title(system.title).version(env!("CARGO_PKG_VERSION")))
+        .info(
+            InfoBuilder::new()
+                .title(system.title)
+                .version(env!("CARGO_PKG_VERSION")),
+        )
         .paths(paths)
-        .components(Some(ComponentsBuilder::new().schemas_from_iter(schemas).build()))
+        .components(Some(
+            ComponentsBuilder::new().schemas_from_iter(schemas).build(),
+        ))
         .build()
 }
 

@@ -26,7 +26,9 @@ where
 {
     match platform.setting(name) {
         None => Ok(default),
-        Some(raw) => raw.parse().map_err(|e| anyhow::anyhow!("setting {name}={raw:?}: {e}")),
+        Some(raw) => raw
+            .parse()
+            .map_err(|e| anyhow::anyhow!("setting {name}={raw:?}: {e}")),
     }
 }
 

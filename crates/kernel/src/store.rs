@@ -69,7 +69,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -160,13 +163,19 @@ pub struct Repo<T> {
 
 impl<T> Clone for Repo<T> {
     fn clone(&self) -> Self {
-        Self { store: self.store.clone(), _kind: PhantomData }
+        Self {
+            store: self.store.clone(),
+            _kind: PhantomData,
+        }
     }
 }
 
 impl<T: Document> Repo<T> {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, _kind: PhantomData }
+        Self {
+            store,
+            _kind: PhantomData,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -182,10 +191,17 @@ impl<T: Document> Repo<T> {
 
     /// The document, or 404.
     pub async fn find(&self, id: &str) -> Result<Versioned<T>, AppError> {
-        self.get(id).await?.ok_or_else(|| AppError::not_found(T::KIND, id))
+        self.get(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(T::KIND, id))
     }
 
-    pub async fn list(&self, lookup: Lookup, order: Order, page: &PageRequest) -> Result<Page<T>, AppError> {
+    pub async fn list(
+        &self,
+        lookup: Lookup,
+        order: Order,
+        page: &PageRequest,
+    ) -> Result<Page<T>, AppError> {
         let query = Query {
             kind: T::KIND.to_owned(),
             lookup,
@@ -198,13 +214,19 @@ impl<T: Document> Repo<T> {
         for r in records.items {
             items.push(decode::<T>(r)?.doc);
         }
-        Ok(Page { items, next_cursor: records.next_cursor })
+        Ok(Page {
+            items,
+            next_cursor: records.next_cursor,
+        })
     }
 
     /// Every document of the lookup, page by page (for policies that fan out).
     pub async fn list_all(&self, lookup: Lookup) -> Result<Vec<T>, AppError> {
         let mut all = Vec::new();
-        let mut page = PageRequest { limit: 500, cursor: None };
+        let mut page = PageRequest {
+            limit: 500,
+            cursor: None,
+        };
         loop {
             let p = self.list(lookup.clone(), Order::Oldest, &page).await?;
             all.extend(p.items);
@@ -221,9 +243,17 @@ impl<T: Document> Repo<T> {
 }
 
 fn decode<T: Document>(r: Record) -> Result<Versioned<T>, AppError> {
-    let doc = serde_json::from_value(r.body)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("stored {} {} does not decode: {e}", r.kind, r.id)))?;
-    Ok(Versioned { doc, version: r.version })
+    let doc = serde_json::from_value(r.body).map_err(|e| {
+        AppError::internal(anyhow::anyhow!(
+            "stored {} {} does not decode: {e}",
+            r.kind,
+            r.id
+        ))
+    })?;
+    Ok(Versioned {
+        doc,
+        version: r.version,
+    })
 }
 
 /// Builds a transaction from typed documents.
@@ -242,7 +272,12 @@ impl Tx {
 
     /// Writes `doc` at `version`, only if it is still at `expected` (an aggregate whose events
     /// advanced it by more than one).
-    pub fn put_version<T: Document>(&mut self, doc: &T, expected: u64, version: u64) -> Result<u64, AppError> {
+    pub fn put_version<T: Document>(
+        &mut self,
+        doc: &T,
+        expected: u64,
+        version: u64,
+    ) -> Result<u64, AppError> {
         self.0.puts.push(Put {
             record: Record {
                 kind: T::KIND.to_owned(),
@@ -291,15 +326,26 @@ impl PageRequest {
         let limit = match limit {
             None => Self::DEFAULT_LIMIT,
             Some(n) if (1..=Self::MAX_LIMIT as i64).contains(&n) => n as usize,
-            Some(n) => return Err(AppError::invalid(format!("limit must be 1..={}, got {n}", Self::MAX_LIMIT))),
+            Some(n) => {
+                return Err(AppError::invalid(format!(
+                    "limit must be 1..={}, got {n}",
+                    Self::MAX_LIMIT
+                )));
+            }
         };
-        Ok(Self { limit, cursor: cursor.filter(|c| !c.is_empty()) })
+        Ok(Self {
+            limit,
+            cursor: cursor.filter(|c| !c.is_empty()),
+        })
     }
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: Self::DEFAULT_LIMIT, cursor: None }
+        Self {
+            limit: Self::DEFAULT_LIMIT,
+            cursor: None,
+        }
     }
 }
 
@@ -310,7 +356,13 @@ mod tests {
     #[test]
     fn paging_defaults_and_bounds() {
         assert_eq!(PageRequest::new(None, None).unwrap().limit, 50);
-        assert_eq!(PageRequest::new(Some(500), Some(String::new())).unwrap(), PageRequest { limit: 500, cursor: None });
+        assert_eq!(
+            PageRequest::new(Some(500), Some(String::new())).unwrap(),
+            PageRequest {
+                limit: 500,
+                cursor: None
+            }
+        );
         assert!(PageRequest::new(Some(0), None).is_err());
         assert!(PageRequest::new(Some(501), None).is_err());
         assert!(PageRequest::new(Some(-3), None).is_err());

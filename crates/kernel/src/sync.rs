@@ -32,13 +32,27 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn new(dependency: impl Into<String>, transport: Arc<dyn Transport>, breaker: Breaker, timeout: Duration) -> Self {
-        Self { dependency: dependency.into(), transport, breaker: Arc::new(breaker), timeout }
+    pub fn new(
+        dependency: impl Into<String>,
+        transport: Arc<dyn Transport>,
+        breaker: Breaker,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            dependency: dependency.into(),
+            transport,
+            breaker: Arc::new(breaker),
+            timeout,
+        }
     }
 
     /// Sends `request`. A 5xx, a transport error or a timeout counts against the breaker and
     /// answers 503; while the breaker is open the call is not made at all.
-    pub async fn call(&self, mut request: HttpRequest, cx: &Call) -> Result<HttpResponse, AppError> {
+    pub async fn call(
+        &self,
+        mut request: HttpRequest,
+        cx: &Call,
+    ) -> Result<HttpResponse, AppError> {
         let admission = self.breaker.admit().await;
         if let Admission::Rejected { retry_after } = admission {
             tracing::info!(dependency = %self.dependency, "breaker open; fallback answer");
@@ -88,9 +102,15 @@ fn retry_after(response: &HttpResponse) -> Duration {
 }
 
 /// A successful response's JSON body.
-pub fn decode<T: serde::de::DeserializeOwned>(dependency: &str, response: &HttpResponse) -> Result<T, AppError> {
-    serde_json::from_slice(response.body())
-        .map_err(|e| AppError::internal(anyhow::anyhow!("{dependency} answered unexpected JSON: {e}")))
+pub fn decode<T: serde::de::DeserializeOwned>(
+    dependency: &str,
+    response: &HttpResponse,
+) -> Result<T, AppError> {
+    serde_json::from_slice(response.body()).map_err(|e| {
+        AppError::internal(anyhow::anyhow!(
+            "{dependency} answered unexpected JSON: {e}"
+        ))
+    })
 }
 
 /// The `detail` of a dependency's problem response, or its status if it sent none.

@@ -15,7 +15,9 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Pretty => registry.with(fmt::layer().compact().with_target(false)).try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_target(false))
+            .try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()

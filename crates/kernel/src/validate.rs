@@ -14,10 +14,14 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
         return Err(AppError::invalid(format!("`{field}` must not be blank")));
     }
     if trimmed.chars().count() > max {
-        return Err(AppError::invalid(format!("`{field}` must be at most {max} characters")));
+        return Err(AppError::invalid(format!(
+            "`{field}` must be at most {max} characters"
+        )));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(AppError::invalid(format!("`{field}` must not contain control characters")));
+        return Err(AppError::invalid(format!(
+            "`{field}` must not contain control characters"
+        )));
     }
     Ok(trimmed.to_owned())
 }
@@ -26,7 +30,9 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
 pub fn id(field: &str, value: &str) -> Result<String, AppError> {
     let ok = !value.is_empty()
         && value.len() <= MAX_ID_LEN
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b));
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b));
     if ok {
         Ok(value.to_owned())
     } else {
@@ -52,8 +58,11 @@ pub fn int_in(field: &str, value: i64, range: RangeInclusive<i64>) -> Result<i64
 /// A calendar date, `YYYY-MM-DD`.
 pub fn date(field: &str, value: &str) -> Result<time::Date, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(value, format)
-        .map_err(|_| AppError::invalid(format!("`{field}` must be a date as YYYY-MM-DD, got {value:?}")))
+    time::Date::parse(value, format).map_err(|_| {
+        AppError::invalid(format!(
+            "`{field}` must be a date as YYYY-MM-DD, got {value:?}"
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,409 @@
+//! The museum under failure: concurrent bookings for the last seats, duplicate deliveries, a sync
+//! dependency down and its circuit breaker, orphaned seats, and bad input of every kind.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{Api, eventually};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_bookings_for_three_seats_accept_exactly_three() {
+    let api = Api::start().await;
+    let museum = api.exhibition(3).await;
+    let attempts = (0..10).map(|i| {
+        let (http, base, museum) = (api.http.clone(), api.base.clone(), museum.clone());
+        tokio::spawn(async move {
+            let r = http
+                .post(format!("{base}/museum/books"))
+                .json(&json!({ "museumId": museum, "userId": format!("user{i}"), "seats": 1 }))
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        })
+    });
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+    assert_eq!(api.capacity(&museum).await, 0);
+    let booked = api.get(&format!("/museum/books?museumId={museum}")).await;
+    assert_eq!(booked.body["items"].as_array().unwrap().len(), 3);
+}
+
+async fn event_of(api: &Api, context: &str, event_type: &str, aggregate: &str) -> Value {
+    let events = api
+        .get(&format!("/admin/events?context={context}&limit=1000"))
+        .await
+        .body;
+    events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["eventType"] == event_type && e["aggregateId"] == aggregate)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {event_type} of {aggregate} in {events}"))
+}
+
+#[tokio::test]
+async fn the_same_book_cancelled_delivered_twice_returns_the_seats_once() {
+    let api = Api::start().await;
+    let museum = api.exhibition(5).await;
+    let id = api.book(&museum, "kim", 2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.delete(&format!("/museum/books/{id}")).await;
+    api.drained().await;
+    assert_eq!(api.capacity(&museum).await, 5);
+
+    let cancelled = event_of(&api, "museum/book", "BookCancelled", &id).await;
+    for function in [
+        "museum-museum-on-book-cancelled",
+        "museum-confirm-on-book-cancelled",
+        "museum-mypage-on-booking",
+    ] {
+        let r = api
+            .post(
+                &format!("/admin/functions/{function}/deliveries"),
+                json!({ "eventId": cancelled["eventId"] }),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{:?}", r.body);
+    }
+    api.drained().await;
+    let delivered = api.get("/admin/subscriptions").await.body;
+    let seats = delivered
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["function"] == "museum-museum-on-book-cancelled")
+        .unwrap();
+    assert_eq!(seats["delivered"], 2, "the duplicate was delivered");
+    assert_eq!(
+        api.capacity(&museum).await,
+        5,
+        "but the seats came back once"
+    );
+    let events = api
+        .get("/admin/events?context=museum/museum&limit=1000")
+        .await
+        .body;
+    let returned = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["eventType"] == "SeatsReturned")
+        .count();
+    assert_eq!(returned, 1);
+    assert_eq!(
+        api.get(&format!("/museum/confirms/{id}")).await.body["status"],
+        "CANCELLED"
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_raced_twice_is_applied_once() {
+    let api = Api::start().await;
+    let museum = api.exhibition(4).await;
+    let id = api.book(&museum, "kim", 2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/museum/books/{id}");
+    let (a, b) = tokio::join!(api.delete(&path), api.delete(&path));
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    api.drained().await;
+    assert_eq!(api.capacity(&museum).await, 4);
+}
+
+#[tokio::test]
+async fn museum_down_refuses_bookings_fast_records_nothing_and_opens_the_breaker() {
+    let api = Api::start().await;
+    let museum = api.exhibition(5).await;
+    api.switch("museum-museum-reserve", false).await;
+    for _ in 0..3 {
+        let r = api
+            .post(
+                "/museum/books",
+                json!({ "museumId": museum, "userId": "kim" }),
+            )
+            .await;
+        r.assert_problem(503);
+        assert!(
+            r.elapsed < Duration::from_secs(1),
+            "answered in {:?}",
+            r.elapsed
+        );
+    }
+    assert_eq!(
+        api.get("/museum/books?userId=kim").await.body["items"],
+        json!([]),
+        "nothing recorded"
+    );
+    assert_eq!(api.capacity(&museum).await, 5);
+
+    // Three failures opened the breaker: even with museum back, the fallback answers at once.
+    api.switch("museum-museum-reserve", true).await;
+    let r = api
+        .post(
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "kim" }),
+        )
+        .await;
+    r.assert_problem(503);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("museum/museum"),
+        "{:?}",
+        r.body
+    );
+    assert!(r.retry_after.is_some());
+    assert!(
+        r.elapsed < Duration::from_millis(200),
+        "fallback took {:?}",
+        r.elapsed
+    );
+    assert_eq!(
+        api.capacity(&museum).await,
+        5,
+        "the open breaker did not call museum"
+    );
+
+    // After the open period one probe goes through and closes it.
+    eventually("the breaker closes", || async {
+        api.post(
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "kim" }),
+        )
+        .await
+        .status
+            == 201
+    })
+    .await;
+    assert_eq!(api.capacity(&museum).await, 4);
+}
+
+#[tokio::test]
+async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
+    let api = Api::start_with(|c| {
+        c.settings.insert("MUSEUM_HOLD_SECONDS".into(), "0".into());
+    })
+    .await;
+    let museum = api.exhibition(5).await;
+    let kept = api.book(&museum, "kim", 1).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Seats taken as book would, for a booking book then never records (it crashed).
+    let orphan = api
+        .post(
+            &format!("/museum/museums/{museum}/reservations"),
+            json!({ "bookingId": "orphan-1", "seats": 2 }),
+        )
+        .await;
+    assert_eq!(orphan.status, 201, "{:?}", orphan.body);
+    let again = api
+        .post(
+            &format!("/museum/museums/{museum}/reservations"),
+            json!({ "bookingId": "orphan-1", "seats": 2 }),
+        )
+        .await;
+    assert_eq!(
+        (again.status, again.body["capacity"].as_u64()),
+        (201, Some(2)),
+        "taking seats is idempotent"
+    );
+    assert_eq!(api.capacity(&museum).await, 2);
+
+    let r = api
+        .post(
+            "/admin/functions/museum-museum-release-orphans/run",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        api.capacity(&museum).await,
+        4,
+        "the orphan's two seats are back, the booking keeps its one"
+    );
+    assert_eq!(api.get(&format!("/museum/books/{kept}")).await.status, 200);
+    api.post(
+        "/admin/functions/museum-museum-release-orphans/run",
+        json!({}),
+    )
+    .await;
+    assert_eq!(api.capacity(&museum).await, 4, "released once");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_and_changes_nothing() {
+    let api = Api::start().await;
+    let museum = api.exhibition(5).await;
+    let booking = api.book(&museum, "kim", 1).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.drained().await;
+    let before = (
+        api.get("/museum/museums").await.body,
+        api.get("/museum/books").await.body,
+        api.capacity(&museum).await,
+    );
+
+    let bad_bodies: Vec<(&str, String)> = vec![
+        ("/museum/museums", "{\"hall\": \"A\", \"date\": ".into()),
+        ("/museum/museums", "".into()),
+        ("/museum/museums", "[]".into()),
+        (
+            "/museum/museums",
+            json!({ "hall": "A", "date": "2026-12-24" }).to_string(),
+        ),
+        (
+            "/museum/museums",
+            json!({ "hall": "A", "date": "2026-12-24", "capacity": "many" }).to_string(),
+        ),
+        (
+            "/museum/museums",
+            json!({ "hall": "A", "date": "24/12/2026", "capacity": 3 }).to_string(),
+        ),
+        (
+            "/museum/museums",
+            json!({ "hall": " ", "date": "2026-12-24", "capacity": 3 }).to_string(),
+        ),
+        (
+            "/museum/museums",
+            json!({ "hall": "A", "date": "2026-12-24", "capacity": 0 }).to_string(),
+        ),
+        (
+            "/museum/museums",
+            json!({ "hall": "A", "date": "2026-12-24", "capacity": 1e12 }).to_string(),
+        ),
+        ("/museum/books", "{not json".into()),
+        ("/museum/books", "".into()),
+        ("/museum/books", json!({ "userId": "kim" }).to_string()),
+        (
+            "/museum/books",
+            json!({ "museumId": museum, "userId": 7 }).to_string(),
+        ),
+        (
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "kim", "seats": 0 }).to_string(),
+        ),
+        (
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "kim", "seats": -2 }).to_string(),
+        ),
+        (
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "kim", "seats": 99999999999u64 }).to_string(),
+        ),
+        (
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "kim", "seats": 1.5 }).to_string(),
+        ),
+        (
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "a b/c", "seats": 1 }).to_string(),
+        ),
+        (
+            "/museum/books",
+            json!({ "museumId": "", "userId": "kim" }).to_string(),
+        ),
+        ("/museum/books", "x".repeat(70_000)),
+    ];
+    for (path, body) in &bad_bodies {
+        let r = api.post_raw(path, body).await;
+        assert!(
+            (400..500).contains(&r.status),
+            "{path} {body:.60} -> {} {:?}",
+            r.status,
+            r.body
+        );
+        assert_eq!(
+            r.content_type, "application/problem+json",
+            "{path} {body:.60}"
+        );
+    }
+    api.post(
+        "/museum/books",
+        json!({ "museumId": "unknown", "userId": "kim" }),
+    )
+    .await
+    .assert_problem(404);
+    api.get("/museum/museums/unknown").await.assert_problem(404);
+    api.get("/museum/books/unknown").await.assert_problem(404);
+    api.get("/museum/confirms/unknown")
+        .await
+        .assert_problem(404);
+    api.get("/museum/myPages/unknown").await.assert_problem(404);
+    api.get("/museum/museums?limit=0").await.assert_problem(400);
+    api.get("/museum/museums?limit=abc")
+        .await
+        .assert_problem(400);
+    api.get("/museum/museums?cursor=%21%21")
+        .await
+        .assert_problem(400);
+    api.get("/museum/nowhere").await.assert_problem(404);
+    api.send(
+        reqwest::Method::PATCH,
+        &format!("/museum/books/{booking}"),
+        None,
+    )
+    .await
+    .assert_problem(405);
+    api.delete(&format!("/museum/books/{}", "x".repeat(65)))
+        .await
+        .assert_problem(400);
+
+    api.drained().await;
+    let after = (
+        api.get("/museum/museums").await.body,
+        api.get("/museum/books").await.body,
+        api.capacity(&museum).await,
+    );
+    assert_eq!(before, after, "no state changed");
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route_of_the_system() {
+    let api = Api::start().await;
+    let doc = api.get("/museum/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    let paths = doc.body["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/museum/museums", "post"),
+        ("/museum/museums/{id}", "delete"),
+        ("/museum/books", "post"),
+        ("/museum/books/{id}/cancel", "post"),
+        ("/museum/myPages", "get"),
+        ("/museum/confirms/{id}", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+    }
+    let functions = api.get("/admin/functions").await.body;
+    let http_routes: usize = functions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["routes"].as_array().map_or(0, Vec::len))
+        .sum();
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(documented, http_routes, "every HTTP route and only those");
+}

@@ -1,0 +1,211 @@
+//! A gateway per test, on a free port and its own data folder, and an HTTP client that speaks to
+//! it the way a user's curl would.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use embedded::BusConfig;
+use gateway::{Gateway, GatewayConfig, systems};
+use kernel::breaker::BreakerPolicy;
+use serde_json::{Value, json};
+
+pub struct Api {
+    pub gateway: Option<Gateway>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn fast_bus() -> BusConfig {
+    BusConfig {
+        max_attempts: 5,
+        first_retry: Duration::from_millis(20),
+        max_retry: Duration::from_millis(200),
+        concurrency: 8,
+        handler_timeout: Duration::from_secs(5),
+    }
+}
+
+pub fn config(dir: &std::path::Path) -> GatewayConfig {
+    let mut c = GatewayConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), dir);
+    c.bus = fast_bus();
+    c.breaker = BreakerPolicy {
+        failures_to_open: 3,
+        open_for: Duration::from_secs(2),
+        probe_timeout: Duration::from_secs(1),
+    };
+    c
+}
+
+impl Api {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tune: impl FnOnce(&mut GatewayConfig)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = config(dir.path());
+        tune(&mut c);
+        let gateway = Gateway::start(c, systems::all()).await.unwrap();
+        let base = format!("http://{}", gateway.addr);
+        Self {
+            gateway: Some(gateway),
+            base,
+            http: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<&str>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_owned());
+        }
+        let started = std::time::Instant::now();
+        let r = req.send().await.unwrap();
+        let elapsed = started.elapsed();
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            content_type,
+            location,
+            retry_after,
+            body,
+            elapsed,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(&body.to_string()))
+            .await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &str) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Registers an exhibition and returns its id.
+    pub async fn exhibition(&self, capacity: u32) -> String {
+        let r = self
+            .post(
+                "/museum/museums",
+                json!({ "hall": "Hall A", "date": "2026-12-24", "capacity": capacity }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Books seats and returns the booking.
+    pub async fn book(&self, museum: &str, user: &str, seats: u32) -> Value {
+        let r = self
+            .post(
+                "/museum/books",
+                json!({ "museumId": museum, "userId": user, "seats": seats }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body
+    }
+
+    pub async fn capacity(&self, museum: &str) -> u64 {
+        self.get(&format!("/museum/museums/{museum}")).await.body["capacity"]
+            .as_u64()
+            .unwrap()
+    }
+
+    pub async fn switch(&self, function: &str, up: bool) {
+        let r = self
+            .post(
+                &format!(
+                    "/admin/functions/{function}/{}",
+                    if up { "up" } else { "down" }
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+
+    /// Waits until every recorded event has been delivered.
+    pub async fn drained(&self) {
+        eventually("the bus drains", || async {
+            self.get("/admin/backlog").await.body["backlog"] == 0
+        })
+        .await;
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(g) = self.gateway.take() {
+            g.stop().await;
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: Value,
+    pub elapsed: Duration,
+}
+
+impl Reply {
+    /// Asserts an RFC 9457 problem with this status.
+    pub fn assert_problem(&self, status: u16) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{:?}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(
+            self.body["title"].is_string() && self.body["detail"].is_string(),
+            "{:?}",
+            self.body
+        );
+    }
+}
+
+/// Polls `check` until it holds, for up to 10 s.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..400 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
