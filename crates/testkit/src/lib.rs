@@ -23,7 +23,10 @@ pub fn record(kind: &str, id: &str, version: u64, a: Option<&str>, b: Option<&st
         id: id.into(),
         version,
         body: json!({ "id": id, "v": version }),
-        keys: Keys { a: a.map(Into::into), b: b.map(Into::into) },
+        keys: Keys {
+            a: a.map(Into::into),
+            b: b.map(Into::into),
+        },
     }
 }
 
@@ -38,11 +41,22 @@ pub fn event(source: &str, aggregate_id: &str, version: u64, n: u32) -> Envelope
     enum E {
         Happened { n: u32 },
     }
-    Envelope::record(source, "Thing", aggregate_id, version, &E::Happened { n }, &Call::new(None)).unwrap()
+    Envelope::record(
+        source,
+        "Thing",
+        aggregate_id,
+        version,
+        &E::Happened { n },
+        &Call::new(None),
+    )
+    .unwrap()
 }
 
 fn tx(puts: Vec<Put>) -> Transaction {
-    Transaction { puts, ..Transaction::default() }
+    Transaction {
+        puts,
+        ..Transaction::default()
+    }
 }
 
 /// Runs every conformance check against a fresh, empty store from `store`.
@@ -57,45 +71,86 @@ pub async fn store_conformance(store: Arc<dyn Store>, log: Arc<dyn EventLog>) {
 
 async fn versions_are_conditions(s: &dyn Store) {
     assert_eq!(s.get("Doc", "v1").await.unwrap(), None);
-    s.commit(tx(vec![put(record("Doc", "v1", 1, None, None))])).await.unwrap();
+    s.commit(tx(vec![put(record("Doc", "v1", 1, None, None))]))
+        .await
+        .unwrap();
     let got = s.get("Doc", "v1").await.unwrap().expect("written");
     assert_eq!(got, record("Doc", "v1", 1, None, None));
     assert!(matches!(
-        s.commit(tx(vec![put(record("Doc", "v1", 1, None, None))])).await,
+        s.commit(tx(vec![put(record("Doc", "v1", 1, None, None))]))
+            .await,
         Err(StoreError::Conflict)
     ));
-    s.commit(tx(vec![put(record("Doc", "v1", 2, None, None))])).await.unwrap();
+    s.commit(tx(vec![put(record("Doc", "v1", 2, None, None))]))
+        .await
+        .unwrap();
     assert!(
-        matches!(s.commit(tx(vec![put(record("Doc", "v1", 2, None, None))])).await, Err(StoreError::Conflict)),
+        matches!(
+            s.commit(tx(vec![put(record("Doc", "v1", 2, None, None))]))
+                .await,
+            Err(StoreError::Conflict)
+        ),
         "a write from a stale version is refused"
     );
     // An aggregate whose commit recorded three events jumps three versions.
-    s.commit(tx(vec![Put { record: record("Doc", "v1", 5, None, None), expected: 2 }])).await.unwrap();
+    s.commit(tx(vec![Put {
+        record: record("Doc", "v1", 5, None, None),
+        expected: 2,
+    }]))
+    .await
+    .unwrap();
     assert_eq!(s.get("Doc", "v1").await.unwrap().unwrap().version, 5);
-    assert_eq!(s.get("Other", "v1").await.unwrap(), None, "kinds do not share ids");
+    assert_eq!(
+        s.get("Other", "v1").await.unwrap(),
+        None,
+        "kinds do not share ids"
+    );
 }
 
 async fn a_transaction_is_all_or_nothing(s: &dyn Store, log: &dyn EventLog) {
     let before = log.recorded().await.len();
-    s.commit(tx(vec![put(record("Doc", "t1", 1, None, None))])).await.unwrap();
-    let events = vec![event(s.context(), "t2", 1, 1), event(s.context(), "t2", 2, 2)];
+    s.commit(tx(vec![put(record("Doc", "t1", 1, None, None))]))
+        .await
+        .unwrap();
+    let events = vec![
+        event(s.context(), "t2", 1, 1),
+        event(s.context(), "t2", 2, 2),
+    ];
     let failing = Transaction {
-        puts: vec![put(record("Doc", "t2", 1, None, None)), put(record("Doc", "t1", 1, None, None))],
+        puts: vec![
+            put(record("Doc", "t2", 1, None, None)),
+            put(record("Doc", "t1", 1, None, None)),
+        ],
         events: events.clone(),
         ..Transaction::default()
     };
     assert!(matches!(s.commit(failing).await, Err(StoreError::Conflict)));
-    assert_eq!(s.get("Doc", "t2").await.unwrap(), None, "no put of a failed transaction lands");
-    assert_eq!(log.recorded().await.len(), before, "no event of a failed transaction is recorded");
+    assert_eq!(
+        s.get("Doc", "t2").await.unwrap(),
+        None,
+        "no put of a failed transaction lands"
+    );
+    assert_eq!(
+        log.recorded().await.len(),
+        before,
+        "no event of a failed transaction is recorded"
+    );
 
     let ok = Transaction {
-        puts: vec![put(record("Doc", "t2", 1, None, None)), put(record("Doc", "t1", 2, None, None))],
+        puts: vec![
+            put(record("Doc", "t2", 1, None, None)),
+            put(record("Doc", "t1", 2, None, None)),
+        ],
         events: events.clone(),
         ..Transaction::default()
     };
     s.commit(ok).await.unwrap();
     let recorded = log.recorded().await;
-    assert_eq!(recorded[before..].to_vec(), events, "events are recorded whole and in order");
+    assert_eq!(
+        recorded[before..].to_vec(),
+        events,
+        "events are recorded whole and in order"
+    );
 }
 
 async fn markers_apply_an_effect_once(s: &dyn Store) {
@@ -114,12 +169,18 @@ async fn markers_apply_an_effect_once(s: &dyn Store) {
         ..Transaction::default()
     };
     assert!(matches!(s.commit(again).await, Err(StoreError::Duplicate)));
-    assert_eq!(s.get("Doc", "m1").await.unwrap().unwrap().version, 1, "a duplicate changes nothing");
+    assert_eq!(
+        s.get("Doc", "m1").await.unwrap().unwrap().version,
+        1,
+        "a duplicate changes nothing"
+    );
     assert!(!s.is_applied(&Marker("fn/event-2/m1".into())).await.unwrap());
 }
 
 async fn absence_is_a_condition(s: &dyn Store) {
-    s.commit(tx(vec![put(record("Closure", "c1", 1, None, None))])).await.unwrap();
+    s.commit(tx(vec![put(record("Closure", "c1", 1, None, None))]))
+        .await
+        .unwrap();
     let blocked = Transaction {
         puts: vec![put(record("Doc", "a1", 1, None, None))],
         absent: vec![("Closure".into(), "c1".into())],
@@ -140,7 +201,13 @@ async fn list(s: &dyn Store, lookup: Lookup, order: Order, limit: usize) -> Vec<
     let mut cursor = None;
     loop {
         let page = s
-            .query(Query { kind: "Row".into(), lookup: lookup.clone(), order, limit, cursor: cursor.clone() })
+            .query(Query {
+                kind: "Row".into(),
+                lookup: lookup.clone(),
+                order,
+                limit,
+                cursor: cursor.clone(),
+            })
             .await
             .unwrap();
         assert!(page.items.len() <= limit);
@@ -157,24 +224,54 @@ async fn queries_page_by_index_in_id_order(s: &dyn Store) {
     for (i, id) in ids.iter().enumerate() {
         let a = if i % 2 == 0 { "even" } else { "odd" };
         let b = format!("third-{}", i % 3);
-        s.commit(tx(vec![put(record("Row", id, 1, Some(a), Some(&b)))])).await.unwrap();
+        s.commit(tx(vec![put(record("Row", id, 1, Some(a), Some(&b)))]))
+            .await
+            .unwrap();
     }
-    s.commit(tx(vec![put(record("NotRow", "r99", 1, Some("even"), None))])).await.unwrap();
+    s.commit(tx(vec![put(record(
+        "NotRow",
+        "r99",
+        1,
+        Some("even"),
+        None,
+    ))]))
+    .await
+    .unwrap();
 
     assert_eq!(list(s, Lookup::All, Order::Oldest, 5).await, ids);
     let mut newest = ids.clone();
     newest.reverse();
     assert_eq!(list(s, Lookup::All, Order::Newest, 7).await, newest);
     let even: Vec<String> = ids.iter().step_by(2).cloned().collect();
-    assert_eq!(list(s, Lookup::By(Slot::A, "even".into()), Order::Oldest, 4).await, even);
+    assert_eq!(
+        list(s, Lookup::By(Slot::A, "even".into()), Order::Oldest, 4).await,
+        even
+    );
     let third: Vec<String> = ids.iter().skip(1).step_by(3).cloned().collect();
-    assert_eq!(list(s, Lookup::By(Slot::B, "third-1".into()), Order::Oldest, 500).await, third);
-    assert!(list(s, Lookup::By(Slot::A, "none".into()), Order::Oldest, 5).await.is_empty());
+    assert_eq!(
+        list(s, Lookup::By(Slot::B, "third-1".into()), Order::Oldest, 500).await,
+        third
+    );
+    assert!(
+        list(s, Lookup::By(Slot::A, "none".into()), Order::Oldest, 5)
+            .await
+            .is_empty()
+    );
 
     // An index key changes with the document.
-    s.commit(tx(vec![put(record("Row", "r00", 2, Some("odd"), None))])).await.unwrap();
-    assert!(!list(s, Lookup::By(Slot::A, "even".into()), Order::Oldest, 50).await.contains(&"r00".to_string()));
-    assert!(list(s, Lookup::By(Slot::A, "odd".into()), Order::Oldest, 50).await.contains(&"r00".to_string()));
+    s.commit(tx(vec![put(record("Row", "r00", 2, Some("odd"), None))]))
+        .await
+        .unwrap();
+    assert!(
+        !list(s, Lookup::By(Slot::A, "even".into()), Order::Oldest, 50)
+            .await
+            .contains(&"r00".to_string())
+    );
+    assert!(
+        list(s, Lookup::By(Slot::A, "odd".into()), Order::Oldest, 50)
+            .await
+            .contains(&"r00".to_string())
+    );
 
     let bad = s
         .query(Query {
@@ -185,17 +282,28 @@ async fn queries_page_by_index_in_id_order(s: &dyn Store) {
             cursor: Some("not a cursor!".into()),
         })
         .await;
-    assert!(matches!(bad, Err(StoreError::Invalid(_))), "a forged cursor is a 400, got {bad:?}");
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(_))),
+        "a forged cursor is a 400, got {bad:?}"
+    );
 }
 
 async fn concurrent_writers_of_one_version_one_wins(s: Arc<dyn Store>) {
-    s.commit(tx(vec![put(record("Doc", "race", 1, None, None))])).await.unwrap();
+    s.commit(tx(vec![put(record("Doc", "race", 1, None, None))]))
+        .await
+        .unwrap();
     let attempts = (0..10).map(|_| {
         let s = s.clone();
-        tokio::spawn(async move { s.commit(tx(vec![put(record("Doc", "race", 2, None, None))])).await })
+        tokio::spawn(async move {
+            s.commit(tx(vec![put(record("Doc", "race", 2, None, None))]))
+                .await
+        })
     });
     let results = futures::future::join_all(attempts).await;
     let won = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
-    let lost = results.iter().filter(|r| matches!(r, Ok(Err(StoreError::Conflict)))).count();
+    let lost = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(StoreError::Conflict))))
+        .count();
     assert_eq!((won, lost), (1, 9));
 }

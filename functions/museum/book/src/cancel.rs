@@ -9,6 +9,9 @@ use crate::{Deps, domain::BookingCmd};
 
 pub async fn cancel(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let id = validate::id("id", req.param("id")?)?;
-    let booking = aggregate::update(&d.bookings, &id, &req.call(), |b| Ok(b.decide(BookingCmd::Cancel)?)).await?;
+    let booking = aggregate::update(&d.bookings, &id, &req.call(), |b| {
+        Ok(b.decide(BookingCmd::Cancel)?)
+    })
+    .await?;
     reply::ok(&booking)
 }

@@ -5,7 +5,10 @@
 
 use std::{sync::Arc, time::Instant};
 
-use kernel::{AppError, AppResult, Call, HttpRequest, HttpResponse, RequestExt, Tx, aggregate, ids, reply, validate};
+use kernel::{
+    AppError, AppResult, Call, HttpRequest, HttpResponse, RequestExt, Tx, aggregate, ids, reply,
+    validate,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -44,16 +47,25 @@ pub async fn create(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
         compensate(&d, &id, &museum_id, &cx).await;
         return Err(AppError::unavailable("museum", 1));
     }
-    let events = Booking::default()
-        .decide(BookingCmd::Book { id: id.clone(), museum_id: museum_id.clone(), user_id, taken })?;
+    let events = Booking::default().decide(BookingCmd::Book {
+        id: id.clone(),
+        museum_id: museum_id.clone(),
+        user_id,
+        taken,
+    })?;
     let mut tx = Tx::new();
     tx.require_absent::<MuseumClosure>(&museum_id);
     match aggregate::create(&d.bookings, tx, events, &cx).await {
-        Ok(created) => reply::created(&museum_events::path(&format!("/books/{id}")), &created.state),
+        Ok(created) => reply::created(
+            &museum_events::path(&format!("/books/{id}")),
+            &created.state,
+        ),
         Err(e) => {
             compensate(&d, &id, &museum_id, &cx).await;
             Err(match e {
-                AppError::Conflict(_) => AppError::conflict(format!("exhibition {museum_id} is deleted")),
+                AppError::Conflict(_) => {
+                    AppError::conflict(format!("exhibition {museum_id} is deleted"))
+                }
                 other => other,
             })
         }

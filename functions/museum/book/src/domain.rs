@@ -48,7 +48,10 @@ impl Document for Booking {
         &self.id
     }
     fn keys(&self) -> Keys {
-        Keys { a: Some(self.museum_id.clone()), b: Some(self.user_id.clone()) }
+        Keys {
+            a: Some(self.museum_id.clone()),
+            b: Some(self.user_id.clone()),
+        }
     }
 }
 
@@ -71,7 +74,12 @@ pub struct SeatsTaken {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BookingCmd {
-    Book { id: String, museum_id: String, user_id: String, taken: SeatsTaken },
+    Book {
+        id: String,
+        museum_id: String,
+        user_id: String,
+        taken: SeatsTaken,
+    },
     Complete,
     Cancel,
     ForceCancel,
@@ -96,10 +104,19 @@ impl Booking {
     /// arrives after the booking moved on changes nothing.
     pub fn decide(&self, cmd: BookingCmd) -> Result<Vec<BookingEvent>, Refusal> {
         use BookingEvent as E;
-        let (booking_id, museum_id, user_id, seats) =
-            (self.id.clone(), self.museum_id.clone(), self.user_id.clone(), self.seats);
+        let (booking_id, museum_id, user_id, seats) = (
+            self.id.clone(),
+            self.museum_id.clone(),
+            self.user_id.clone(),
+            self.seats,
+        );
         match cmd {
-            BookingCmd::Book { id, museum_id, user_id, taken } => {
+            BookingCmd::Book {
+                id,
+                museum_id,
+                user_id,
+                taken,
+            } => {
                 if !self.id.is_empty() {
                     return Err(Refusal::AlreadyBooked(self.id.clone()));
                 }
@@ -113,17 +130,31 @@ impl Booking {
                 })])
             }
             BookingCmd::Complete => Ok(match self.status {
-                BookingStatus::Booked => vec![E::BookCompleted(BookCompleted { booking_id, museum_id, user_id })],
+                BookingStatus::Booked => vec![E::BookCompleted(BookCompleted {
+                    booking_id,
+                    museum_id,
+                    user_id,
+                })],
                 _ => vec![],
             }),
             BookingCmd::Cancel => {
                 if !self.status.is_live() {
                     return Err(Refusal::AlreadyCancelled(booking_id));
                 }
-                Ok(vec![E::BookCancelled(BookCancelled { booking_id, museum_id, user_id, seats })])
+                Ok(vec![E::BookCancelled(BookCancelled {
+                    booking_id,
+                    museum_id,
+                    user_id,
+                    seats,
+                })])
             }
             BookingCmd::ForceCancel => Ok(if self.status.is_live() {
-                vec![E::BookForceCancelled(BookForceCancelled { booking_id, museum_id, user_id, seats })]
+                vec![E::BookForceCancelled(BookForceCancelled {
+                    booking_id,
+                    museum_id,
+                    user_id,
+                    seats,
+                })]
             } else {
                 vec![]
             }),
@@ -179,7 +210,11 @@ mod tests {
             id: "b1".into(),
             museum_id: "m1".into(),
             user_id: "u1".into(),
-            taken: SeatsTaken { seats: 2, hall: "A".into(), date: "2026-12-24".into() },
+            taken: SeatsTaken {
+                seats: 2,
+                hall: "A".into(),
+                date: "2026-12-24".into(),
+            },
         }
     }
 
@@ -193,7 +228,10 @@ mod tests {
     #[test]
     fn booking_records_the_seats_museum_gave() {
         let b = given(vec![book()]);
-        assert_eq!((b.status, b.seats, b.hall.as_str()), (BookingStatus::Booked, 2, "A"));
+        assert_eq!(
+            (b.status, b.seats, b.hall.as_str()),
+            (BookingStatus::Booked, 2, "A")
+        );
     }
 
     #[test]
@@ -227,9 +265,15 @@ mod tests {
     #[test]
     fn cancelling_twice_is_refused() {
         let b = given(vec![book(), BookingCmd::Cancel]);
-        assert_eq!(b.decide(BookingCmd::Cancel), Err(Refusal::AlreadyCancelled("b1".into())));
+        assert_eq!(
+            b.decide(BookingCmd::Cancel),
+            Err(Refusal::AlreadyCancelled("b1".into()))
+        );
         let forced = given(vec![book(), BookingCmd::ForceCancel]);
-        assert_eq!(forced.decide(BookingCmd::Cancel), Err(Refusal::AlreadyCancelled("b1".into())));
+        assert_eq!(
+            forced.decide(BookingCmd::Cancel),
+            Err(Refusal::AlreadyCancelled("b1".into()))
+        );
     }
 
     #[test]
@@ -237,11 +281,17 @@ mod tests {
         let b = given(vec![book(), BookingCmd::ForceCancel]);
         assert_eq!(b.status, BookingStatus::ForceCancelled);
         assert_eq!(b.decide(BookingCmd::ForceCancel), Ok(vec![]));
-        assert_eq!(given(vec![book(), BookingCmd::Cancel]).decide(BookingCmd::ForceCancel), Ok(vec![]));
+        assert_eq!(
+            given(vec![book(), BookingCmd::Cancel]).decide(BookingCmd::ForceCancel),
+            Ok(vec![])
+        );
     }
 
     #[test]
     fn a_booking_is_made_once() {
-        assert_eq!(given(vec![book()]).decide(book()), Err(Refusal::AlreadyBooked("b1".into())));
+        assert_eq!(
+            given(vec![book()]).decide(book()),
+            Err(Refusal::AlreadyBooked("b1".into()))
+        );
     }
 }

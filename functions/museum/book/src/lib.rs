@@ -51,17 +51,38 @@ impl BoundedContext for BookContext {
 
     fn functions() -> Vec<FnSpec<Deps>> {
         vec![
-            FnSpec::http("museum-book-create", Method::POST, "/books", create::create)
-                .doc(ApiDoc::new("Book seats of an exhibition").body::<create::CreateBooking>().reply::<Booking>(201)),
-            FnSpec::http("museum-book-list", Method::GET, "/books", read::list)
-                .doc(ApiDoc::new("List bookings, newest first").query::<read::BookFilter>().page_of::<Booking>()),
+            FnSpec::http("museum-book-create", Method::POST, "/books", create::create).doc(
+                ApiDoc::new("Book seats of an exhibition")
+                    .body::<create::CreateBooking>()
+                    .reply::<Booking>(201),
+            ),
+            FnSpec::http("museum-book-list", Method::GET, "/books", read::list).doc(
+                ApiDoc::new("List bookings, newest first")
+                    .query::<read::BookFilter>()
+                    .page_of::<Booking>(),
+            ),
             FnSpec::http("museum-book-get", Method::GET, "/books/{id}", read::get)
                 .doc(ApiDoc::new("Read a booking").reply::<Booking>(200)),
-            FnSpec::http("museum-book-cancel", Method::DELETE, "/books/{id}", cancel::cancel)
-                .also(Method::POST, "/books/{id}/cancel")
-                .doc(ApiDoc::new("Cancel a booking").reply::<Booking>(200)),
-            FnSpec::on(on_entry_confirmed::NAME, CONFIRM, &[EntryConfirmed::TYPE], on_entry_confirmed::on_entry_confirmed),
-            FnSpec::on(on_museum_deleted::NAME, MUSEUM, &[MuseumDeleted::TYPE], on_museum_deleted::on_museum_deleted),
+            FnSpec::http(
+                "museum-book-cancel",
+                Method::DELETE,
+                "/books/{id}",
+                cancel::cancel,
+            )
+            .also(Method::POST, "/books/{id}/cancel")
+            .doc(ApiDoc::new("Cancel a booking").reply::<Booking>(200)),
+            FnSpec::on(
+                on_entry_confirmed::NAME,
+                CONFIRM,
+                &[EntryConfirmed::TYPE],
+                on_entry_confirmed::on_entry_confirmed,
+            ),
+            FnSpec::on(
+                on_museum_deleted::NAME,
+                MUSEUM,
+                &[MuseumDeleted::TYPE],
+                on_museum_deleted::on_museum_deleted,
+            ),
         ]
     }
 }

@@ -11,7 +11,13 @@ use crate::domain::SeatsTaken;
 #[async_trait]
 pub trait MuseumSeats: Send + Sync {
     /// Takes `seats` for `booking_id`; idempotent on `booking_id`.
-    async fn take(&self, booking_id: &str, museum_id: &str, seats: u32, cx: &Call) -> Result<SeatsTaken, AppError>;
+    async fn take(
+        &self,
+        booking_id: &str,
+        museum_id: &str,
+        seats: u32,
+        cx: &Call,
+    ) -> Result<SeatsTaken, AppError>;
     /// Gives back the seats of a booking that could not be recorded.
     async fn release(&self, booking_id: &str, museum_id: &str, cx: &Call) -> Result<(), AppError>;
 }
@@ -27,7 +33,11 @@ struct SeatReceipt {
     date: String,
 }
 
-fn request(method: http::Method, path: String, body: Bytes) -> Result<kernel::HttpRequest, AppError> {
+fn request(
+    method: http::Method,
+    path: String,
+    body: Bytes,
+) -> Result<kernel::HttpRequest, AppError> {
     http::Request::builder()
         .method(method)
         .uri(museum_events::path(&path))
@@ -38,29 +48,53 @@ fn request(method: http::Method, path: String, body: Bytes) -> Result<kernel::Ht
 
 #[async_trait]
 impl MuseumSeats for MuseumSeatsOverHttp {
-    async fn take(&self, booking_id: &str, museum_id: &str, seats: u32, cx: &Call) -> Result<SeatsTaken, AppError> {
-        let body = serde_json::to_vec(&serde_json::json!({ "bookingId": booking_id, "seats": seats }))?;
-        let req = request(http::Method::POST, format!("/museums/{museum_id}/reservations"), body.into())?;
+    async fn take(
+        &self,
+        booking_id: &str,
+        museum_id: &str,
+        seats: u32,
+        cx: &Call,
+    ) -> Result<SeatsTaken, AppError> {
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "bookingId": booking_id, "seats": seats }))?;
+        let req = request(
+            http::Method::POST,
+            format!("/museums/{museum_id}/reservations"),
+            body.into(),
+        )?;
         let response = self.0.call(req, cx).await?;
         let detail = || kernel::sync::problem_detail(&response);
         match response.status() {
             s if s.is_success() => {
                 let r: SeatReceipt = kernel::sync::decode("museum", &response)?;
-                Ok(SeatsTaken { seats: r.seats, hall: r.hall, date: r.date })
+                Ok(SeatsTaken {
+                    seats: r.seats,
+                    hall: r.hall,
+                    date: r.date,
+                })
             }
             StatusCode::NOT_FOUND => Err(AppError::not_found("Museum", museum_id)),
             StatusCode::CONFLICT => Err(AppError::Conflict(detail())),
             StatusCode::BAD_REQUEST => Err(AppError::Invalid(detail())),
-            s => Err(AppError::internal(anyhow::anyhow!("museum answered {s}: {}", detail()))),
+            s => Err(AppError::internal(anyhow::anyhow!(
+                "museum answered {s}: {}",
+                detail()
+            ))),
         }
     }
 
     async fn release(&self, booking_id: &str, museum_id: &str, cx: &Call) -> Result<(), AppError> {
-        let req = request(http::Method::DELETE, format!("/museums/{museum_id}/reservations/{booking_id}"), Bytes::new())?;
+        let req = request(
+            http::Method::DELETE,
+            format!("/museums/{museum_id}/reservations/{booking_id}"),
+            Bytes::new(),
+        )?;
         let response = self.0.call(req, cx).await?;
         match response.status() {
             s if s.is_success() => Ok(()),
-            s => Err(AppError::internal(anyhow::anyhow!("museum refused the release: {s}"))),
+            s => Err(AppError::internal(anyhow::anyhow!(
+                "museum refused the release: {s}"
+            ))),
         }
     }
 }

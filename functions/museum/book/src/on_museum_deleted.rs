@@ -5,10 +5,7 @@
 
 use std::sync::Arc;
 
-use kernel::{
-    AppError, Call, Envelope, Lookup, Marker, Tx, aggregate,
-    store::StoreError,
-};
+use kernel::{AppError, Call, Envelope, Lookup, Marker, Tx, aggregate, store::StoreError};
 use museum_events::MuseumDeleted;
 
 use crate::{
@@ -22,16 +19,26 @@ pub async fn on_museum_deleted(d: Arc<Deps>, event: Envelope) -> Result<(), AppE
     let deleted: MuseumDeleted = event.payload()?;
     let cx = Call::caused_by(&event);
     let mut tx = Tx::new();
-    tx.put(&MuseumClosure { id: deleted.museum_id.clone() }, 0)?;
+    tx.put(
+        &MuseumClosure {
+            id: deleted.museum_id.clone(),
+        },
+        0,
+    )?;
     match d.bookings.store().commit(tx.into_inner()).await {
         Ok(()) | Err(StoreError::Conflict) => {}
         Err(e) => return Err(e.into()),
     }
-    let bookings = d.bookings.list_all(Lookup::By(BY_MUSEUM, deleted.museum_id.clone())).await?;
+    let bookings = d
+        .bookings
+        .list_all(Lookup::By(BY_MUSEUM, deleted.museum_id.clone()))
+        .await?;
     for booking in bookings.iter().filter(|b| b.status.is_live()) {
         let marker = Marker::of(NAME, &event, &booking.id);
-        aggregate::update_once(&d.bookings, &booking.id, Some(marker), &cx, |b| Ok(b.decide(BookingCmd::ForceCancel)?))
-            .await?;
+        aggregate::update_once(&d.bookings, &booking.id, Some(marker), &cx, |b| {
+            Ok(b.decide(BookingCmd::ForceCancel)?)
+        })
+        .await?;
     }
     tracing::info!(museum_id = %deleted.museum_id, bookings = bookings.len(), "bookings force-cancelled");
     Ok(())

@@ -34,7 +34,10 @@ impl Document for Entry {
         &self.id
     }
     fn keys(&self) -> Keys {
-        Keys { a: Some(self.user_id.clone()), b: None }
+        Keys {
+            a: Some(self.user_id.clone()),
+            b: None,
+        }
     }
 }
 
@@ -56,20 +59,42 @@ pub enum EntryCmd {
 impl Entry {
     /// The entry of a booking, before anything happened to it.
     pub fn of(booking_id: &str, user_id: &str) -> Self {
-        Self { id: booking_id.to_owned(), booking_id: booking_id.to_owned(), user_id: user_id.to_owned(), ..Self::default() }
+        Self {
+            id: booking_id.to_owned(),
+            booking_id: booking_id.to_owned(),
+            user_id: user_id.to_owned(),
+            ..Self::default()
+        }
     }
 
     /// `exists`: whether the entry was recorded before. Never refuses: every outcome of a
     /// booking has exactly one entry state.
     pub fn decide(&self, exists: bool, cmd: EntryCmd) -> Vec<EntryEvent> {
-        let (entry_id, booking_id, user_id) = (self.id.clone(), self.booking_id.clone(), self.user_id.clone());
+        let (entry_id, booking_id, user_id) = (
+            self.id.clone(),
+            self.booking_id.clone(),
+            self.user_id.clone(),
+        );
         match (exists, self.status, cmd) {
-            (false, _, EntryCmd::Confirm) => vec![EntryEvent::EntryConfirmed(EntryConfirmed { entry_id, booking_id, user_id })],
+            (false, _, EntryCmd::Confirm) => vec![EntryEvent::EntryConfirmed(EntryConfirmed {
+                entry_id,
+                booking_id,
+                user_id,
+            })],
             (_, EntryStatus::Confirmed, EntryCmd::Cancel) | (false, _, EntryCmd::Cancel) => {
-                vec![EntryEvent::EntryCancelled(EntryCancelled { entry_id, booking_id, user_id })]
+                vec![EntryEvent::EntryCancelled(EntryCancelled {
+                    entry_id,
+                    booking_id,
+                    user_id,
+                })]
             }
-            (_, EntryStatus::Confirmed, EntryCmd::ForceCancel) | (false, _, EntryCmd::ForceCancel) => {
-                vec![EntryEvent::EntryForceCancelled(EntryForceCancelled { entry_id, booking_id, user_id })]
+            (_, EntryStatus::Confirmed, EntryCmd::ForceCancel)
+            | (false, _, EntryCmd::ForceCancel) => {
+                vec![EntryEvent::EntryForceCancelled(EntryForceCancelled {
+                    entry_id,
+                    booking_id,
+                    user_id,
+                })]
             }
             _ => vec![],
         }
@@ -81,9 +106,24 @@ impl Aggregate for Entry {
 
     fn apply(mut self, event: &EntryEvent) -> Self {
         let (id, booking, user, status) = match event {
-            EntryEvent::EntryConfirmed(e) => (&e.entry_id, &e.booking_id, &e.user_id, EntryStatus::Confirmed),
-            EntryEvent::EntryCancelled(e) => (&e.entry_id, &e.booking_id, &e.user_id, EntryStatus::Cancelled),
-            EntryEvent::EntryForceCancelled(e) => (&e.entry_id, &e.booking_id, &e.user_id, EntryStatus::ForceCancelled),
+            EntryEvent::EntryConfirmed(e) => (
+                &e.entry_id,
+                &e.booking_id,
+                &e.user_id,
+                EntryStatus::Confirmed,
+            ),
+            EntryEvent::EntryCancelled(e) => (
+                &e.entry_id,
+                &e.booking_id,
+                &e.user_id,
+                EntryStatus::Cancelled,
+            ),
+            EntryEvent::EntryForceCancelled(e) => (
+                &e.entry_id,
+                &e.booking_id,
+                &e.user_id,
+                EntryStatus::ForceCancelled,
+            ),
         };
         self.id = id.clone();
         self.booking_id = booking.clone();
@@ -111,7 +151,10 @@ mod tests {
 
     #[test]
     fn a_cancellation_cancels_a_confirmed_entry() {
-        let confirmed = after(Entry::of("b1", "u1"), Entry::of("b1", "u1").decide(false, EntryCmd::Confirm));
+        let confirmed = after(
+            Entry::of("b1", "u1"),
+            Entry::of("b1", "u1").decide(false, EntryCmd::Confirm),
+        );
         let cancelled = after(confirmed.clone(), confirmed.decide(true, EntryCmd::Cancel));
         assert_eq!(cancelled.status, EntryStatus::Cancelled);
         assert!(cancelled.decide(true, EntryCmd::Cancel).is_empty());
@@ -123,13 +166,22 @@ mod tests {
         let new = Entry::of("b1", "u1");
         let cancelled = after(new.clone(), new.decide(false, EntryCmd::Cancel));
         assert_eq!(cancelled.status, EntryStatus::Cancelled);
-        assert!(cancelled.decide(true, EntryCmd::Confirm).is_empty(), "a late confirmation changes nothing");
+        assert!(
+            cancelled.decide(true, EntryCmd::Confirm).is_empty(),
+            "a late confirmation changes nothing"
+        );
     }
 
     #[test]
     fn deletion_force_cancels() {
-        let confirmed = after(Entry::of("b1", "u1"), Entry::of("b1", "u1").decide(false, EntryCmd::Confirm));
-        let forced = after(confirmed.clone(), confirmed.decide(true, EntryCmd::ForceCancel));
+        let confirmed = after(
+            Entry::of("b1", "u1"),
+            Entry::of("b1", "u1").decide(false, EntryCmd::Confirm),
+        );
+        let forced = after(
+            confirmed.clone(),
+            confirmed.decide(true, EntryCmd::ForceCancel),
+        );
         assert_eq!(forced.status, EntryStatus::ForceCancelled);
     }
 }

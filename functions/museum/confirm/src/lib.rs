@@ -29,13 +29,20 @@ impl BoundedContext for ConfirmContext {
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
-        Ok(Deps { entries: Repo::new(p.store(CONFIRM)?) })
+        Ok(Deps {
+            entries: Repo::new(p.store(CONFIRM)?),
+        })
     }
 
     fn functions() -> Vec<FnSpec<Deps>> {
         vec![
             FnSpec::on(policy::ON_BOOKED, BOOK, &[Booked::TYPE], policy::on_booked),
-            FnSpec::on(policy::ON_BOOK_CANCELLED, BOOK, &[BookCancelled::TYPE], policy::on_book_cancelled),
+            FnSpec::on(
+                policy::ON_BOOK_CANCELLED,
+                BOOK,
+                &[BookCancelled::TYPE],
+                policy::on_book_cancelled,
+            ),
             FnSpec::on(
                 policy::ON_BOOK_FORCE_CANCELLED,
                 BOOK,
@@ -43,10 +50,17 @@ impl BoundedContext for ConfirmContext {
                 policy::on_book_force_cancelled,
             ),
             FnSpec::http("museum-confirm-list", Method::GET, "/confirms", read::list).doc(
-                ApiDoc::new("List entry confirmations, newest first").query::<read::ConfirmFilter>().page_of::<Entry>(),
+                ApiDoc::new("List entry confirmations, newest first")
+                    .query::<read::ConfirmFilter>()
+                    .page_of::<Entry>(),
             ),
-            FnSpec::http("museum-confirm-get", Method::GET, "/confirms/{id}", read::get)
-                .doc(ApiDoc::new("Read the entry confirmation of a booking").reply::<Entry>(200)),
+            FnSpec::http(
+                "museum-confirm-get",
+                Method::GET,
+                "/confirms/{id}",
+                read::get,
+            )
+            .doc(ApiDoc::new("Read the entry confirmation of a booking").reply::<Entry>(200)),
         ]
     }
 }

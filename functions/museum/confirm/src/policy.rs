@@ -20,19 +20,43 @@ pub const ON_BOOK_FORCE_CANCELLED: &str = "museum-confirm-on-book-force-cancelle
 /// On `Booked`: an entry confirmation is recorded (CONFIRMED) → `EntryConfirmed` (requirement 5).
 pub async fn on_booked(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
     let e: Booked = event.payload()?;
-    move_entry(&d, ON_BOOKED, &event, &e.booking_id, &e.user_id, EntryCmd::Confirm).await
+    move_entry(
+        &d,
+        ON_BOOKED,
+        &event,
+        &e.booking_id,
+        &e.user_id,
+        EntryCmd::Confirm,
+    )
+    .await
 }
 
 /// On `BookCancelled`: the entry turns CANCELLED (requirement 8).
 pub async fn on_book_cancelled(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
     let e: BookCancelled = event.payload()?;
-    move_entry(&d, ON_BOOK_CANCELLED, &event, &e.booking_id, &e.user_id, EntryCmd::Cancel).await
+    move_entry(
+        &d,
+        ON_BOOK_CANCELLED,
+        &event,
+        &e.booking_id,
+        &e.user_id,
+        EntryCmd::Cancel,
+    )
+    .await
 }
 
 /// On `BookForceCancelled`: the entry turns FORCE_CANCELLED (requirement 10).
 pub async fn on_book_force_cancelled(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
     let e: BookForceCancelled = event.payload()?;
-    move_entry(&d, ON_BOOK_FORCE_CANCELLED, &event, &e.booking_id, &e.user_id, EntryCmd::ForceCancel).await
+    move_entry(
+        &d,
+        ON_BOOK_FORCE_CANCELLED,
+        &event,
+        &e.booking_id,
+        &e.user_id,
+        EntryCmd::ForceCancel,
+    )
+    .await
 }
 
 async fn move_entry(
@@ -58,9 +82,20 @@ async fn move_entry(
             return Ok(());
         }
         let mut tx = Tx::new();
-        aggregate::record(&mut tx, d.entries.store().context(), entry, version, events, &cx)?;
+        aggregate::record(
+            &mut tx,
+            d.entries.store().context(),
+            entry,
+            version,
+            events,
+            &cx,
+        )?;
         tx.marker(Some(marker.clone()));
-        d.entries.store().commit(tx.into_inner()).await.map_err(Attempt::from)
+        d.entries
+            .store()
+            .commit(tx.into_inner())
+            .await
+            .map_err(Attempt::from)
     })
     .await?;
     Ok(())

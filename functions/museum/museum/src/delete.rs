@@ -9,6 +9,9 @@ use crate::{Deps, domain::MuseumCmd};
 
 pub async fn delete(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let id = validate::id("id", req.param("id")?)?;
-    let museum = aggregate::update(&d.museums, &id, &req.call(), |m| Ok(m.decide(MuseumCmd::Delete)?)).await?;
+    let museum = aggregate::update(&d.museums, &id, &req.call(), |m| {
+        Ok(m.decide(MuseumCmd::Delete)?)
+    })
+    .await?;
     reply::ok(&museum)
 }

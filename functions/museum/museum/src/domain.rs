@@ -45,9 +45,20 @@ pub enum MuseumEvent {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MuseumCmd {
-    Register { id: String, hall: String, date: String, capacity: u32 },
-    Reserve { booking_id: String, seats: u32 },
-    Return { booking_id: String, seats: u32 },
+    Register {
+        id: String,
+        hall: String,
+        date: String,
+        capacity: u32,
+    },
+    Reserve {
+        booking_id: String,
+        seats: u32,
+    },
+    Return {
+        booking_id: String,
+        seats: u32,
+    },
     Delete,
 }
 
@@ -73,11 +84,21 @@ impl Museum {
         use MuseumEvent as E;
         let museum_id = self.id.clone();
         match cmd {
-            MuseumCmd::Register { id, hall, date, capacity } => {
+            MuseumCmd::Register {
+                id,
+                hall,
+                date,
+                capacity,
+            } => {
                 if !self.id.is_empty() {
                     return Err(Refusal::AlreadyRegistered(self.id.clone()));
                 }
-                Ok(vec![E::MuseumRegistered(MuseumRegistered { museum_id: id, hall, date, capacity })])
+                Ok(vec![E::MuseumRegistered(MuseumRegistered {
+                    museum_id: id,
+                    hall,
+                    date,
+                    capacity,
+                })])
             }
             MuseumCmd::Reserve { booking_id, seats } => {
                 if self.status == MuseumStatus::Deleted {
@@ -86,14 +107,27 @@ impl Museum {
                 // The condition that keeps seats from going below zero: the write that records
                 // this event is conditional on the version these seats were read at.
                 let Some(capacity) = self.capacity.checked_sub(seats) else {
-                    return Err(Refusal::NotEnoughSeats { wanted: seats, left: self.capacity });
+                    return Err(Refusal::NotEnoughSeats {
+                        wanted: seats,
+                        left: self.capacity,
+                    });
                 };
-                Ok(vec![E::SeatsReserved(SeatsReserved { museum_id, booking_id, seats, capacity })])
+                Ok(vec![E::SeatsReserved(SeatsReserved {
+                    museum_id,
+                    booking_id,
+                    seats,
+                    capacity,
+                })])
             }
             // Seats come back even to a deleted exhibition, so its books stay balanced.
             MuseumCmd::Return { booking_id, seats } => {
                 let capacity = self.capacity + seats;
-                Ok(vec![E::SeatsReturned(SeatsReturned { museum_id, booking_id, seats, capacity })])
+                Ok(vec![E::SeatsReturned(SeatsReturned {
+                    museum_id,
+                    booking_id,
+                    seats,
+                    capacity,
+                })])
             }
             MuseumCmd::Delete => {
                 if self.status == MuseumStatus::Deleted {
@@ -167,8 +201,13 @@ impl Document for Reservation {
         &self.id
     }
     fn keys(&self) -> Keys {
-        let status = serde_json::to_value(self.status).ok().and_then(|v| v.as_str().map(str::to_owned));
-        Keys { a: status, b: Some(self.museum_id.clone()) }
+        let status = serde_json::to_value(self.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        Keys {
+            a: status,
+            b: Some(self.museum_id.clone()),
+        }
     }
 }
 
@@ -190,22 +229,41 @@ mod tests {
     }
 
     fn reserve(seats: u32) -> MuseumCmd {
-        MuseumCmd::Reserve { booking_id: "b1".into(), seats }
+        MuseumCmd::Reserve {
+            booking_id: "b1".into(),
+            seats,
+        }
     }
 
     #[test]
     fn registering_sets_the_seats() {
-        let cmd = MuseumCmd::Register { id: "m1".into(), hall: "A".into(), date: "2026-12-01".into(), capacity: 3 };
+        let cmd = MuseumCmd::Register {
+            id: "m1".into(),
+            hall: "A".into(),
+            date: "2026-12-01".into(),
+            capacity: 3,
+        };
         let events = Museum::default().decide(cmd).unwrap();
         assert_eq!(events, vec![registered(3)]);
         let m = given(&events);
-        assert_eq!((m.capacity, m.initial_capacity, m.status), (3, 3, MuseumStatus::Open));
+        assert_eq!(
+            (m.capacity, m.initial_capacity, m.status),
+            (3, 3, MuseumStatus::Open)
+        );
     }
 
     #[test]
     fn a_registered_exhibition_is_not_registered_again() {
-        let cmd = MuseumCmd::Register { id: "m1".into(), hall: "A".into(), date: "2026-12-01".into(), capacity: 3 };
-        assert_eq!(given(&[registered(3)]).decide(cmd), Err(Refusal::AlreadyRegistered("m1".into())));
+        let cmd = MuseumCmd::Register {
+            id: "m1".into(),
+            hall: "A".into(),
+            date: "2026-12-01".into(),
+            capacity: 3,
+        };
+        assert_eq!(
+            given(&[registered(3)]).decide(cmd),
+            Err(Refusal::AlreadyRegistered("m1".into()))
+        );
     }
 
     #[test]
@@ -214,28 +272,53 @@ mod tests {
         let events = m.decide(reserve(3)).unwrap();
         let m = events.iter().fold(m, |m, e| m.apply(e));
         assert_eq!(m.capacity, 0);
-        assert_eq!(m.decide(reserve(1)), Err(Refusal::NotEnoughSeats { wanted: 1, left: 0 }));
+        assert_eq!(
+            m.decide(reserve(1)),
+            Err(Refusal::NotEnoughSeats { wanted: 1, left: 0 })
+        );
     }
 
     #[test]
     fn more_seats_than_left_are_refused() {
-        assert_eq!(given(&[registered(2)]).decide(reserve(3)), Err(Refusal::NotEnoughSeats { wanted: 3, left: 2 }));
+        assert_eq!(
+            given(&[registered(2)]).decide(reserve(3)),
+            Err(Refusal::NotEnoughSeats { wanted: 3, left: 2 })
+        );
     }
 
     #[test]
     fn a_deleted_exhibition_takes_no_bookings() {
-        let m = given(&[registered(3), MuseumEvent::MuseumDeleted(MuseumDeleted { museum_id: "m1".into() })]);
+        let m = given(&[
+            registered(3),
+            MuseumEvent::MuseumDeleted(MuseumDeleted {
+                museum_id: "m1".into(),
+            }),
+        ]);
         assert_eq!(m.decide(reserve(1)), Err(Refusal::Deleted("m1".into())));
-        assert_eq!(m.decide(MuseumCmd::Delete), Err(Refusal::Deleted("m1".into())));
+        assert_eq!(
+            m.decide(MuseumCmd::Delete),
+            Err(Refusal::Deleted("m1".into()))
+        );
     }
 
     #[test]
     fn returned_seats_come_back_even_after_deletion() {
         let m = given(&[registered(3)]);
-        let m = m.decide(reserve(2)).unwrap().iter().fold(m, |m, e| m.apply(e));
-        let m = m.decide(MuseumCmd::Delete).unwrap().iter().fold(m, |m, e| m.apply(e));
         let m = m
-            .decide(MuseumCmd::Return { booking_id: "b1".into(), seats: 2 })
+            .decide(reserve(2))
+            .unwrap()
+            .iter()
+            .fold(m, |m, e| m.apply(e));
+        let m = m
+            .decide(MuseumCmd::Delete)
+            .unwrap()
+            .iter()
+            .fold(m, |m, e| m.apply(e));
+        let m = m
+            .decide(MuseumCmd::Return {
+                booking_id: "b1".into(),
+                seats: 2,
+            })
             .unwrap()
             .iter()
             .fold(m, |m, e| m.apply(e));
@@ -245,9 +328,16 @@ mod tests {
     #[test]
     fn event_tags_are_the_published_names() {
         use kernel::Event;
-        let tag = |e: &MuseumEvent| serde_json::to_value(e).unwrap()["eventType"].as_str().unwrap().to_owned();
+        let tag = |e: &MuseumEvent| {
+            serde_json::to_value(e).unwrap()["eventType"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
         assert_eq!(tag(&registered(1)), MuseumRegistered::TYPE);
-        let deleted = MuseumEvent::MuseumDeleted(MuseumDeleted { museum_id: "m".into() });
+        let deleted = MuseumEvent::MuseumDeleted(MuseumDeleted {
+            museum_id: "m".into(),
+        });
         assert_eq!(tag(&deleted), MuseumDeleted::TYPE);
     }
 }

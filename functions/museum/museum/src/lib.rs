@@ -60,15 +60,38 @@ impl BoundedContext for MuseumContext {
     fn functions() -> Vec<FnSpec<Deps>> {
         use kernel::Event;
         vec![
-            FnSpec::http("museum-museum-register", Method::POST, "/museums", register::register)
-                .doc(ApiDoc::new("Register an exhibition").body::<register::RegisterMuseum>().reply::<Museum>(201)),
+            FnSpec::http(
+                "museum-museum-register",
+                Method::POST,
+                "/museums",
+                register::register,
+            )
+            .doc(
+                ApiDoc::new("Register an exhibition")
+                    .body::<register::RegisterMuseum>()
+                    .reply::<Museum>(201),
+            ),
             FnSpec::http("museum-museum-list", Method::GET, "/museums", read::list)
                 .doc(ApiDoc::new("List exhibitions").page_of::<Museum>()),
             FnSpec::http("museum-museum-get", Method::GET, "/museums/{id}", read::get)
                 .doc(ApiDoc::new("Read an exhibition").reply::<Museum>(200)),
-            FnSpec::http("museum-museum-delete", Method::DELETE, "/museums/{id}", delete::delete)
-                .doc(ApiDoc::new("Delete an exhibition; its bookings are force-cancelled").reply::<Museum>(200)),
-            FnSpec::http("museum-museum-reserve", Method::POST, "/museums/{id}/reservations", reserve::reserve).doc(
+            FnSpec::http(
+                "museum-museum-delete",
+                Method::DELETE,
+                "/museums/{id}",
+                delete::delete,
+            )
+            .doc(
+                ApiDoc::new("Delete an exhibition; its bookings are force-cancelled")
+                    .reply::<Museum>(200),
+            ),
+            FnSpec::http(
+                "museum-museum-reserve",
+                Method::POST,
+                "/museums/{id}/reservations",
+                reserve::reserve,
+            )
+            .doc(
                 ApiDoc::new("Take seats for a booking (idempotent on bookingId)")
                     .body::<reserve::ReserveSeats>()
                     .reply::<reserve::SeatReceipt>(201),
@@ -79,7 +102,10 @@ impl BoundedContext for MuseumContext {
                 "/museums/{id}/reservations/{bookingId}",
                 reserve::release,
             )
-            .doc(ApiDoc::new("Give back the seats of a booking that was never recorded").reply::<Reservation>(200)),
+            .doc(
+                ApiDoc::new("Give back the seats of a booking that was never recorded")
+                    .reply::<Reservation>(200),
+            ),
             FnSpec::on(on_booked::NAME, BOOK, &[Booked::TYPE], on_booked::on_booked),
             FnSpec::on(
                 on_book_cancelled::NAME,
@@ -87,7 +113,11 @@ impl BoundedContext for MuseumContext {
                 &[BookCancelled::TYPE, BookForceCancelled::TYPE],
                 on_book_cancelled::on_book_cancelled,
             ),
-            FnSpec::every(release_orphans::NAME, Duration::from_secs(30), release_orphans::release_orphans),
+            FnSpec::every(
+                release_orphans::NAME,
+                Duration::from_secs(30),
+                release_orphans::release_orphans,
+            ),
         ]
     }
 }

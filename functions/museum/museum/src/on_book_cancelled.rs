@@ -18,6 +18,13 @@ pub async fn on_book_cancelled(d: Arc<Deps>, event: Envelope) -> Result<(), AppE
     };
     let marker = Marker::of(NAME, &event, &booking_id);
     let from = [ReservationStatus::Held, ReservationStatus::Booked];
-    seats::give_back(&d, &booking_id, &from, Some(marker), &Call::caused_by(&event)).await?;
+    seats::give_back(
+        &d,
+        &booking_id,
+        &from,
+        Some(marker),
+        &Call::caused_by(&event),
+    )
+    .await?;
     Ok(())
 }

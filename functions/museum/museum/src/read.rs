@@ -7,7 +7,11 @@ use kernel::{AppResult, HttpRequest, HttpResponse, Lookup, Order, RequestExt, re
 use crate::Deps;
 
 pub async fn list(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    reply::ok(&d.museums.list(Lookup::All, Order::Oldest, &req.page()?).await?)
+    reply::ok(
+        &d.museums
+            .list(Lookup::All, Order::Oldest, &req.page()?)
+            .await?,
+    )
 }
 
 pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {

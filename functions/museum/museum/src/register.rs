@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use kernel::{AppResult, HttpRequest, HttpResponse, RequestExt, Tx, aggregate, ids, reply, validate};
+use kernel::{
+    AppResult, HttpRequest, HttpResponse, RequestExt, Tx, aggregate, ids, reply, validate,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -35,5 +37,8 @@ pub async fn register(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse>
     };
     let events = Museum::default().decide(cmd)?;
     let created = aggregate::create(&d.museums, Tx::new(), events, &req.call()).await?;
-    reply::created(&museum_events::path(&format!("/museums/{}", created.state.id)), &created.state)
+    reply::created(
+        &museum_events::path(&format!("/museums/{}", created.state.id)),
+        &created.state,
+    )
 }

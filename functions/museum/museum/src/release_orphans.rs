@@ -6,11 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::StatusCode;
-use kernel::{
-    AppError, Call, Lookup, Tx,
-    store::StoreError,
-    sync::Caller,
-};
+use kernel::{AppError, Call, Lookup, Tx, store::StoreError, sync::Caller};
 
 use crate::{
     Deps,
@@ -33,7 +29,9 @@ pub struct BookingsOverHttp(pub Caller);
 impl Bookings for BookingsOverHttp {
     async fn is_recorded(&self, booking_id: &str, cx: &Call) -> Result<bool, AppError> {
         let uri = museum_events::path(&format!("/books/{booking_id}"));
-        let request = http::Request::get(uri).body(bytes::Bytes::new()).map_err(AppError::internal)?;
+        let request = http::Request::get(uri)
+            .body(bytes::Bytes::new())
+            .map_err(AppError::internal)?;
         let response = self.0.call(request, cx).await?;
         match response.status() {
             s if s.is_success() => Ok(true),
@@ -44,29 +42,45 @@ impl Bookings for BookingsOverHttp {
 }
 
 pub async fn release_orphans(d: Arc<Deps>, cx: Call) -> Result<(), AppError> {
-    let held = d.reservations.list_all(Lookup::By(BY_STATUS, "HELD".into())).await?;
+    let held = d
+        .reservations
+        .list_all(Lookup::By(BY_STATUS, "HELD".into()))
+        .await?;
     let now_ms = (cx.now.unix_timestamp_nanos() / 1_000_000) as i64;
-    let due = held.into_iter().filter(|r| now_ms - r.held_at >= d.hold.as_millis() as i64);
+    let due = held
+        .into_iter()
+        .filter(|r| now_ms - r.held_at >= d.hold.as_millis() as i64);
     for reservation in due {
         match d.bookings.is_recorded(&reservation.id, &cx).await {
             Ok(true) => keep(&d, &reservation).await?,
             Ok(false) => {
-                seats::give_back(&d, &reservation.id, &[ReservationStatus::Held], None, &cx).await?;
+                seats::give_back(&d, &reservation.id, &[ReservationStatus::Held], None, &cx)
+                    .await?;
                 tracing::warn!(booking_id = %reservation.id, "released the seats of a booking that was never recorded");
             }
-            Err(e) => tracing::warn!(booking_id = %reservation.id, error = %e, "cannot ask book; will try again"),
+            Err(e) => {
+                tracing::warn!(booking_id = %reservation.id, error = %e, "cannot ask book; will try again")
+            }
         }
     }
     Ok(())
 }
 
 async fn keep(d: &Deps, r: &Reservation) -> Result<(), AppError> {
-    let Some(current) = d.reservations.get(&r.id).await? else { return Ok(()) };
+    let Some(current) = d.reservations.get(&r.id).await? else {
+        return Ok(());
+    };
     if current.doc.status != ReservationStatus::Held {
         return Ok(());
     }
     let mut tx = Tx::new();
-    tx.put(&Reservation { status: ReservationStatus::Booked, ..current.doc }, current.version)?;
+    tx.put(
+        &Reservation {
+            status: ReservationStatus::Booked,
+            ..current.doc
+        },
+        current.version,
+    )?;
     match d.reservations.store().commit(tx.into_inner()).await {
         Ok(()) | Err(StoreError::Conflict) => Ok(()),
         Err(e) => Err(e.into()),

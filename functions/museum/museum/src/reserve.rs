@@ -66,23 +66,51 @@ pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
         let museum = d.museums.find(&museum_id).await?;
         if let Some(existing) = d.reservations.get(&booking_id).await? {
             let r = existing.doc;
-            if r.museum_id != museum_id || r.seats != seats || r.status == ReservationStatus::Returned {
-                return Err(AppError::conflict(format!("booking {booking_id} already reserved other seats")).into());
+            if r.museum_id != museum_id
+                || r.seats != seats
+                || r.status == ReservationStatus::Returned
+            {
+                return Err(AppError::conflict(format!(
+                    "booking {booking_id} already reserved other seats"
+                ))
+                .into());
             }
             return Ok(receipt(&museum.doc, &r));
         }
-        let events = museum.doc.decide(MuseumCmd::Reserve { booking_id: booking_id.clone(), seats }).map_err(AppError::from)?;
+        let events = museum
+            .doc
+            .decide(MuseumCmd::Reserve {
+                booking_id: booking_id.clone(),
+                seats,
+            })
+            .map_err(AppError::from)?;
         let mut tx = Tx::new();
-        let after = aggregate::record(&mut tx, d.museums.store().context(), museum.doc, museum.version, events, &cx)?;
+        let after = aggregate::record(
+            &mut tx,
+            d.museums.store().context(),
+            museum.doc,
+            museum.version,
+            events,
+            &cx,
+        )?;
         let held_at = (cx.now.unix_timestamp_nanos() / 1_000_000) as i64;
-        let reservation =
-            Reservation { id: booking_id.clone(), museum_id: museum_id.clone(), seats, status: ReservationStatus::Held, held_at };
+        let reservation = Reservation {
+            id: booking_id.clone(),
+            museum_id: museum_id.clone(),
+            seats,
+            status: ReservationStatus::Held,
+            held_at,
+        };
         tx.put(&reservation, 0)?;
         d.museums.store().commit(tx.into_inner()).await?;
         Ok(receipt(&after.state, &reservation))
     })
     .await?
-    .ok_or_else(|| AppError::internal(anyhow::anyhow!("reservation without a marker was a duplicate")))?;
+    .ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "reservation without a marker was a duplicate"
+        ))
+    })?;
     let location = museum_events::path(&format!("/museums/{museum_id}/reservations/{booking_id}"));
     reply::created(&location, &taken)
 }
@@ -90,11 +118,21 @@ pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
 pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let museum_id = validate::id("id", req.param("id")?)?;
     let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
-    match seats::give_back(&d, &booking_id, &[ReservationStatus::Held], None, &req.call()).await? {
-        Some(r) if r.museum_id == museum_id && r.status == ReservationStatus::Returned => reply::ok(&r),
-        Some(r) if r.museum_id == museum_id => {
-            Err(AppError::conflict(format!("booking {booking_id} is recorded; cancel the booking instead")))
+    match seats::give_back(
+        &d,
+        &booking_id,
+        &[ReservationStatus::Held],
+        None,
+        &req.call(),
+    )
+    .await?
+    {
+        Some(r) if r.museum_id == museum_id && r.status == ReservationStatus::Returned => {
+            reply::ok(&r)
         }
+        Some(r) if r.museum_id == museum_id => Err(AppError::conflict(format!(
+            "booking {booking_id} is recorded; cancel the booking instead"
+        ))),
         _ => Err(AppError::not_found("Reservation", booking_id)),
     }
 }

@@ -14,8 +14,8 @@ pub mod view;
 use http::Method;
 use kernel::{ApiDoc, BoundedContext, ContextId, Event, FnSpec, Platform, Repo};
 use museum_events::{
-    BOOK, BookCancelled, BookCompleted, BookForceCancelled, Booked, CONFIRM, EntryCancelled, EntryConfirmed,
-    EntryForceCancelled, MYPAGE,
+    BOOK, BookCancelled, BookCompleted, BookForceCancelled, Booked, CONFIRM, EntryCancelled,
+    EntryConfirmed, EntryForceCancelled, MYPAGE,
 };
 
 use crate::view::MyPage;
@@ -31,7 +31,9 @@ impl BoundedContext for MypageContext {
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
-        Ok(Deps { rows: Repo::new(p.store(MYPAGE)?) })
+        Ok(Deps {
+            rows: Repo::new(p.store(MYPAGE)?),
+        })
     }
 
     fn functions() -> Vec<FnSpec<Deps>> {
@@ -39,17 +41,29 @@ impl BoundedContext for MypageContext {
             FnSpec::on(
                 project::ON_BOOKING,
                 BOOK,
-                &[Booked::TYPE, BookCompleted::TYPE, BookCancelled::TYPE, BookForceCancelled::TYPE],
+                &[
+                    Booked::TYPE,
+                    BookCompleted::TYPE,
+                    BookCancelled::TYPE,
+                    BookForceCancelled::TYPE,
+                ],
                 project::on_booking,
             ),
             FnSpec::on(
                 project::ON_ENTRY,
                 CONFIRM,
-                &[EntryConfirmed::TYPE, EntryCancelled::TYPE, EntryForceCancelled::TYPE],
+                &[
+                    EntryConfirmed::TYPE,
+                    EntryCancelled::TYPE,
+                    EntryForceCancelled::TYPE,
+                ],
                 project::on_entry,
             ),
-            FnSpec::http("museum-mypage-list", Method::GET, "/myPages", read::list)
-                .doc(ApiDoc::new("A user's bookings, newest first").query::<read::MyPageQuery>().page_of::<MyPage>()),
+            FnSpec::http("museum-mypage-list", Method::GET, "/myPages", read::list).doc(
+                ApiDoc::new("A user's bookings, newest first")
+                    .query::<read::MyPageQuery>()
+                    .page_of::<MyPage>(),
+            ),
             FnSpec::http("museum-mypage-get", Method::GET, "/myPages/{id}", read::get)
                 .doc(ApiDoc::new("One booking's page").reply::<MyPage>(200)),
         ]

@@ -39,7 +39,11 @@ async fn project(d: &Deps, function: &str, event: &Envelope) -> Result<(), AppEr
         let mut tx = Tx::new();
         tx.put(&row.project(event)?, version)?;
         tx.marker(Some(marker.clone()));
-        d.rows.store().commit(tx.into_inner()).await.map_err(Attempt::from)
+        d.rows
+            .store()
+            .commit(tx.into_inner())
+            .await
+            .map_err(Attempt::from)
     })
     .await?;
     Ok(())

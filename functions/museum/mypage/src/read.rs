@@ -21,7 +21,11 @@ pub struct MyPageQuery {
 pub async fn list(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let q: MyPageQuery = req.query()?;
     let user = validate::id("userId", &q.user_id)?;
-    reply::ok(&d.rows.list(Lookup::By(BY_USER, user), Order::Newest, &req.page()?).await?)
+    reply::ok(
+        &d.rows
+            .list(Lookup::By(BY_USER, user), Order::Newest, &req.page()?)
+            .await?,
+    )
 }
 
 pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {

@@ -3,7 +3,10 @@
 //! relative to the other, so a row may first appear with only one half.
 
 use kernel::{Document, Envelope, Keys, Slot};
-use museum_events::{BookCancelled, BookCompleted, BookForceCancelled, Booked, EntryCancelled, EntryConfirmed, EntryForceCancelled};
+use museum_events::{
+    BookCancelled, BookCompleted, BookForceCancelled, Booked, EntryCancelled, EntryConfirmed,
+    EntryForceCancelled,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -53,7 +56,10 @@ impl Document for MyPage {
         &self.id
     }
     fn keys(&self) -> Keys {
-        Keys { a: Some(self.user_id.clone()), b: None }
+        Keys {
+            a: Some(self.user_id.clone()),
+            b: None,
+        }
     }
 }
 
@@ -89,7 +95,11 @@ pub fn subject(event: &Envelope) -> Result<(String, String), kernel::AppError> {
             let e: EntryForceCancelled = event.payload()?;
             (e.booking_id, e.user_id)
         }
-        other => return Err(kernel::AppError::invalid(format!("mypage does not project {other}"))),
+        other => {
+            return Err(kernel::AppError::invalid(format!(
+                "mypage does not project {other}"
+            )));
+        }
     })
 }
 
@@ -155,13 +165,25 @@ mod tests {
     }
 
     fn confirmed() -> Envelope {
-        event(Any::EntryConfirmed(EntryConfirmed { entry_id: "b1".into(), booking_id: "b1".into(), user_id: "u1".into() }))
+        event(Any::EntryConfirmed(EntryConfirmed {
+            entry_id: "b1".into(),
+            booking_id: "b1".into(),
+            user_id: "u1".into(),
+        }))
     }
 
     #[test]
     fn a_booking_then_its_confirmation_fill_the_row() {
-        let row = MyPage::default().project(&booked()).unwrap().project(&confirmed()).unwrap();
-        let completed = event(Any::BookCompleted(BookCompleted { booking_id: "b1".into(), museum_id: "m1".into(), user_id: "u1".into() }));
+        let row = MyPage::default()
+            .project(&booked())
+            .unwrap()
+            .project(&confirmed())
+            .unwrap();
+        let completed = event(Any::BookCompleted(BookCompleted {
+            booking_id: "b1".into(),
+            museum_id: "m1".into(),
+            user_id: "u1".into(),
+        }));
         let row = row.project(&completed).unwrap();
         assert_eq!(row.hall.as_deref(), Some("A"));
         assert_eq!(row.booking_status.as_deref(), Some("COMPLETED"));
@@ -172,15 +194,29 @@ mod tests {
     #[test]
     fn the_entry_half_may_arrive_first() {
         let row = MyPage::default().project(&confirmed()).unwrap();
-        assert_eq!((row.booking_status.clone(), row.entry_status.as_deref()), (None, Some("CONFIRMED")));
+        assert_eq!(
+            (row.booking_status.clone(), row.entry_status.as_deref()),
+            (None, Some("CONFIRMED"))
+        );
         let row = row.project(&booked()).unwrap();
-        assert_eq!((row.booking_status.as_deref(), row.entry_status.as_deref()), (Some("BOOKED"), Some("CONFIRMED")));
+        assert_eq!(
+            (row.booking_status.as_deref(), row.entry_status.as_deref()),
+            (Some("BOOKED"), Some("CONFIRMED"))
+        );
     }
 
     #[test]
     fn a_cancelled_entry_is_not_reconfirmed_by_a_late_event() {
-        let cancelled = event(Any::EntryCancelled(EntryCancelled { entry_id: "b1".into(), booking_id: "b1".into(), user_id: "u1".into() }));
-        let row = MyPage::default().project(&cancelled).unwrap().project(&confirmed()).unwrap();
+        let cancelled = event(Any::EntryCancelled(EntryCancelled {
+            entry_id: "b1".into(),
+            booking_id: "b1".into(),
+            user_id: "u1".into(),
+        }));
+        let row = MyPage::default()
+            .project(&cancelled)
+            .unwrap()
+            .project(&confirmed())
+            .unwrap();
         assert_eq!(row.entry_status.as_deref(), Some("CANCELLED"));
     }
 }
