@@ -64,6 +64,14 @@ pub struct FnInfo {
     pub name: &'static str,
     pub trigger: Trigger,
     pub doc: ApiDoc,
+    /// Reserved concurrency on AWS, where the function must not overrun what it calls.
+    pub reserved_concurrency: Option<u32>,
+}
+
+impl FnInfo {
+    fn new(name: &'static str, trigger: Trigger) -> Self {
+        Self { name, trigger, doc: ApiDoc::default(), reserved_concurrency: None }
+    }
 }
 
 type HttpFn<D> =
@@ -91,11 +99,7 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<HttpResponse, AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo {
-                name,
-                trigger: Trigger::Http(vec![Route { method, path }]),
-                doc: ApiDoc::default(),
-            },
+            info: FnInfo::new(name, Trigger::Http(vec![Route { method, path }])),
             handler: Handler::Http(Arc::new(move |d, r| Box::pin(f(d, r)))),
         }
     }
@@ -107,14 +111,7 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<(), AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo {
-                name,
-                trigger: Trigger::Events {
-                    source,
-                    types: types.to_vec(),
-                },
-                doc: ApiDoc::default(),
-            },
+            info: FnInfo::new(name, Trigger::Events { source, types: types.to_vec() }),
             handler: Handler::Event(Arc::new(move |d, e| Box::pin(f(d, e)))),
         }
     }
@@ -126,11 +123,7 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<(), AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo {
-                name,
-                trigger: Trigger::Every(period),
-                doc: ApiDoc::default(),
-            },
+            info: FnInfo::new(name, Trigger::Every(period)),
             handler: Handler::Tick(Arc::new(move |d, cx| Box::pin(f(d, cx)))),
         }
     }
@@ -140,6 +133,12 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         if let Trigger::Http(routes) = &mut self.info.trigger {
             routes.push(Route { method, path });
         }
+        self
+    }
+
+    /// Caps how many instances run at once on AWS (protects what the function calls or writes).
+    pub fn reserved_concurrency(mut self, n: u32) -> Self {
+        self.info.reserved_concurrency = Some(n);
         self
     }
 
@@ -210,6 +209,8 @@ pub trait BoundedContext: 'static {
 #[derive(Clone, Copy)]
 pub struct Context {
     pub id: ContextId,
+    /// The Rust path of the context's type, e.g. `museum_book::BookContext` (for generated mains).
+    pub type_path: &'static str,
     describe: fn() -> Vec<FnInfo>,
     build: fn(&dyn Platform) -> anyhow::Result<Vec<Function>>,
 }
@@ -218,6 +219,7 @@ impl Context {
     pub fn of<C: BoundedContext>() -> Self {
         Self {
             id: C::ID,
+            type_path: std::any::type_name::<C>(),
             describe: || C::functions().iter().map(|s| s.info().clone()).collect(),
             build: |p| {
                 let deps = Arc::new(C::deps(p)?);

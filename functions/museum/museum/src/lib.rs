@@ -91,6 +91,9 @@ impl BoundedContext for MuseumContext {
                 "/museums/{id}/reservations",
                 reserve::reserve,
             )
+            // Capped: a booking storm must not become a write storm on one exhibition's seats;
+            // beyond the cap book's breaker answers at once.
+            .reserved_concurrency(20)
             .doc(
                 ApiDoc::new("Take seats for a booking (idempotent on bookingId)")
                     .body::<reserve::ReserveSeats>()

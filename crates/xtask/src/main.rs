@@ -1,0 +1,29 @@
+//! `cargo run -p xtask -- generate` rewrites template.yaml and infra/*.yaml;
+//! `cargo run -p xtask -- check` fails if they are stale.
+
+use anyhow::Context as _;
+
+fn main() -> anyhow::Result<()> {
+    let root = xtask::workspace_root();
+    let systems = gateway::systems::all();
+    match std::env::args().nth(1).as_deref() {
+        Some("generate") => {
+            for (path, contents) in xtask::generated(&systems) {
+                let full = root.join(&path);
+                if let Some(dir) = full.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(&full, contents).with_context(|| format!("writing {}", full.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        Some("check") => {
+            let stale = xtask::stale(&root, &systems);
+            anyhow::ensure!(stale.is_empty(), "stale (run `cargo run -p xtask -- generate`): {stale:?}");
+            println!("generated files are up to date");
+            Ok(())
+        }
+        _ => anyhow::bail!("usage: cargo run -p xtask -- generate | check"),
+    }
+}
