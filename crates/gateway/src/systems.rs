@@ -16,5 +16,6 @@ pub fn museum() -> System {
             Context::of::<museum_confirm::ConfirmContext>(),
             Context::of::<museum_mypage::MypageContext>(),
         ],
+        samples: museum_events::samples,
     }
 }

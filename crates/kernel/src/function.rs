@@ -246,6 +246,8 @@ pub struct System {
     pub name: &'static str,
     pub title: &'static str,
     pub contexts: Vec<Context>,
+    /// One recorded example of each event the system publishes.
+    pub samples: fn() -> Vec<crate::envelope::Envelope>,
 }
 
 impl System {

@@ -106,6 +106,41 @@ impl ApiDoc {
     pub fn summary(&self) -> &'static str {
         self.summary
     }
+
+    /// A request body built from the examples on its schema's properties (for sample events).
+    pub fn example_body(&self) -> Option<serde_json::Value> {
+        let schema = serde_json::to_value((self.body?.schema)()).ok()?;
+        let properties = schema.get("properties")?.as_object()?;
+        let example: serde_json::Map<String, serde_json::Value> = properties
+            .iter()
+            .filter_map(|(name, p)| example_of(p).map(|e| (name.clone(), e)))
+            .collect();
+        Some(serde_json::Value::Object(example))
+    }
+
+    /// Query parameters that have an example, with it.
+    pub fn example_query(&self) -> Vec<(String, String)> {
+        self.query
+            .iter()
+            .flat_map(|params| params())
+            .filter_map(|p| {
+                let json = serde_json::to_value(&p).ok()?;
+                let example = json.get("example").cloned().or_else(|| json.get("schema").and_then(example_of))?;
+                let value = match example {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                Some((p.name, value))
+            })
+            .collect()
+    }
+}
+
+fn example_of(schema: &serde_json::Value) -> Option<serde_json::Value> {
+    schema
+        .get("example")
+        .cloned()
+        .or_else(|| schema.get("examples").and_then(|e| e.get(0)).cloned())
 }
 
 fn method(m: &http::Method) -> HttpMethod {

@@ -1,6 +1,7 @@
 //! Everything generated from the function declarations: the SAM templates. A test keeps the
 //! committed files equal to what this writes, so the declarations, the gateway and AWS agree.
 
+pub mod samples;
 pub mod template;
 pub mod yaml;
 
@@ -14,6 +15,10 @@ pub fn generated(systems: &[System]) -> Vec<(PathBuf, String)> {
     for system in systems {
         files.push((PathBuf::from(format!("infra/{}.yaml", system.name)), template::system(system)));
         files.extend(mains(system));
+        for (function, event) in samples::for_system(system) {
+            let json = serde_json::to_string_pretty(&event).unwrap_or_default() + "\n";
+            files.push((PathBuf::from(format!("events/{}/{function}.json", system.name)), json));
+        }
     }
     files
 }

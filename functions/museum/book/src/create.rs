@@ -23,7 +23,7 @@ pub const MAX_SEATS: i64 = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateBooking {
-    #[schema(example = "01JD5X0M8Q3W9Z7K4R2T6Y1B3C")]
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
     #[schema(example = "kim")]
     pub user_id: String,

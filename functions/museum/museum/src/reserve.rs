@@ -26,7 +26,7 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 pub struct ReserveSeats {
     /// The booking taking the seats: the idempotency key.
-    #[schema(example = "01JD5X0M8Q3W9Z7K4R2T6Y1B3C")]
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
     #[schema(example = 2, minimum = 1, maximum = 100)]
     pub seats: i64,

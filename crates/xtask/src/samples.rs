@@ -1,0 +1,183 @@
+//! `events/<system>/<function>.json`: one realistic sample event per Lambda, in the shape AWS
+//! delivers it (API Gateway HTTP API v2, SQS FIFO batch, DynamoDB Streams batch, EventBridge
+//! schedule), for `sam local invoke -e` and `cargo lambda invoke --data-file`.
+
+use kernel::{ContextId, Envelope, System, Trigger, function::FnInfo, openapi::path_params};
+use serde_json::{Value, json};
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "ap-northeast-2";
+const API: &str = "a1b2c3d4e5";
+const TIME: &str = "24/Dec/2026:10:00:00 +0000";
+const EPOCH_MS: i64 = 1_798_106_400_000;
+const SAMPLE_ID: &str = "01KAMUSEUM0000000000000001";
+
+pub fn for_system(system: &System) -> Vec<(String, Value)> {
+    let samples = (system.samples)();
+    let mut out = Vec::new();
+    for context in &system.contexts {
+        for f in context.functions() {
+            let event = match &f.trigger {
+                Trigger::Http(routes) => http(system.name, &f, &routes[0]),
+                Trigger::Events { source, types } => sqs(&f, *source, types, &samples),
+                Trigger::Every(_) => schedule(&f),
+            };
+            out.push((f.name.to_owned(), event));
+        }
+        let recorded: Vec<&Envelope> = samples.iter().filter(|e| e.source == context.id.to_string()).collect();
+        if crate::template::sources(system).contains(&context.id) {
+            out.push((crate::template::publisher_name(context.id), stream(context.id, &recorded)));
+        }
+    }
+    out
+}
+
+fn http(system: &str, f: &FnInfo, route: &kernel::function::Route) -> Value {
+    let mut path = format!("/{system}{}", route.path);
+    let params: Vec<&str> = path_params(route.path).collect();
+    let mut path_parameters = serde_json::Map::new();
+    for p in &params {
+        path = path.replace(&format!("{{{p}}}"), SAMPLE_ID);
+        path_parameters.insert((*p).to_owned(), json!(SAMPLE_ID));
+    }
+    let query = f.doc.example_query();
+    let raw_query = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let route_key = format!("{} /{system}{}", route.method, route.path);
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "headers": {
+            "accept": "application/json",
+            "content-type": "application/json",
+            "host": format!("{API}.execute-api.{REGION}.amazonaws.com"),
+            "user-agent": "curl/8.5.0",
+            "x-correlation-id": format!("sample-{}", f.name),
+        },
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API,
+            "domainName": format!("{API}.execute-api.{REGION}.amazonaws.com"),
+            "domainPrefix": API,
+            "http": {
+                "method": route.method.as_str(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "curl/8.5.0",
+            },
+            "requestId": format!("sample-{}", f.name),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": TIME,
+            "timeEpoch": EPOCH_MS,
+        },
+        "isBase64Encoded": false,
+    });
+    if !path_parameters.is_empty() {
+        event["pathParameters"] = Value::Object(path_parameters);
+    }
+    if !query.is_empty() {
+        event["queryStringParameters"] = query.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    }
+    if let Some(body) = f.doc.example_body() {
+        event["body"] = Value::String(body.to_string());
+    }
+    event
+}
+
+fn sqs(f: &FnInfo, source: ContextId, types: &[&str], samples: &[Envelope]) -> Value {
+    let queue = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{}.fifo", f.name);
+    let records: Vec<Value> = types
+        .iter()
+        .filter_map(|t| samples.iter().find(|e| e.event_type == *t && e.source == source.to_string()))
+        .enumerate()
+        .map(|(i, e)| {
+            json!({
+                "messageId": format!("00000000-0000-4000-8000-{:012}", i + 1),
+                "receiptHandle": format!("sample-receipt-{}", i + 1),
+                "body": serde_json::to_string(e).unwrap_or_default(),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": EPOCH_MS.to_string(),
+                    "SequenceNumber": format!("{:020}", i + 1),
+                    "MessageGroupId": e.aggregate_id,
+                    "SenderId": "AIDASAMPLE",
+                    "MessageDeduplicationId": e.event_id,
+                    "ApproximateFirstReceiveTimestamp": EPOCH_MS.to_string(),
+                },
+                "messageAttributes": {
+                    "eventType": { "stringValue": e.event_type, "stringListValues": [], "binaryListValues": [], "dataType": "String" }
+                },
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue,
+                "awsRegion": REGION,
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// A JSON value as a DynamoDB attribute value, as the stream carries it.
+fn attribute(v: &Value) -> Value {
+    match v {
+        Value::Null => json!({ "NULL": true }),
+        Value::Bool(b) => json!({ "BOOL": b }),
+        Value::Number(n) => json!({ "N": n.to_string() }),
+        Value::String(s) => json!({ "S": s }),
+        Value::Array(items) => json!({ "L": items.iter().map(attribute).collect::<Vec<_>>() }),
+        Value::Object(map) => json!({ "M": map.iter().map(|(k, v)| (k.clone(), attribute(v))).collect::<serde_json::Map<_, _>>() }),
+    }
+}
+
+fn stream(context: ContextId, recorded: &[&Envelope]) -> Value {
+    let table = format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/event-stormed-{}-{}", context.system, context.name);
+    let records: Vec<Value> = recorded
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let pk = format!("EVENT#{}", e.event_id);
+            let envelope = serde_json::to_value(e).unwrap_or_default();
+            json!({
+                "eventID": format!("sample-{}", i + 1),
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": EPOCH_MS / 1000,
+                    "Keys": { "pk": { "S": pk }, "sk": { "S": "EVENT" } },
+                    "NewImage": {
+                        "pk": { "S": pk },
+                        "sk": { "S": "EVENT" },
+                        "itemType": { "S": "EVENT" },
+                        "aggregateId": { "S": e.aggregate_id },
+                        "envelope": attribute(&envelope),
+                        "expiresAt": { "N": (EPOCH_MS / 1000 + 7 * 86_400).to_string() },
+                    },
+                    "SequenceNumber": format!("{}", 100_000_000_000_000_000_000u128 + i as u128),
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_IMAGE",
+                },
+                "eventSourceARN": format!("{table}/stream/2026-12-24T00:00:00.000"),
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+fn schedule(f: &FnInfo) -> Value {
+    json!({
+        "version": "0",
+        "id": "00000000-0000-4000-8000-000000000001",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": "2026-12-24T10:00:00Z",
+        "region": REGION,
+        "resources": [format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/{}", f.name)],
+        "detail": {},
+    })
+}
