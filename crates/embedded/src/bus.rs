@@ -632,7 +632,7 @@ impl Bus {
         let mut untailed = 0;
         for (source, store) in &self.sources {
             let after = cursors.get(source).copied().unwrap_or(0);
-            untailed += store.outbox_after(after, 100_000).await?.len() as u64;
+            untailed += store.outbox_count_after(after).await?;
         }
         Ok(queued + untailed)
     }

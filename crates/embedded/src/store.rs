@@ -83,6 +83,16 @@ impl SqliteStore {
             .await
     }
 
+    /// How many outbox entries follow `after`.
+    pub async fn outbox_count_after(&self, after: i64) -> anyhow::Result<u64> {
+        self.pool
+            .read(move |c| {
+                let n: i64 = c.query_row("SELECT COUNT(*) FROM outbox WHERE seq > ?1", [after], |r| r.get(0))?;
+                Ok::<_, anyhow::Error>(n as u64)
+            })
+            .await
+    }
+
     /// The latest recorded events, newest first.
     pub async fn recent_events(&self, limit: usize) -> anyhow::Result<Vec<Envelope>> {
         self.pool
