@@ -1,0 +1,252 @@
+//! The store of one bounded context on one DynamoDB table: documents, their outbox events and
+//! the markers of applied effects, written together by one `TransactWriteItems`.
+
+mod cursor;
+mod error;
+pub mod item;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    Client,
+    types::{ConditionCheck, Put, TransactWriteItem},
+};
+use kernel::{
+    Lookup, Marker, Page,
+    store::{MAX_TRANSACTION_ITEMS, Query, Record, Store, StoreError, Transaction},
+};
+use time::OffsetDateTime;
+
+use item::{Item, PK};
+
+const ABSENT: &str = "attribute_not_exists(pk)";
+const AT_VERSION: &str = "#version = :expected";
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    context: String,
+}
+
+impl DynamoStore {
+    /// The store of `context` (`system/name`, the source of the events it records) on `table`.
+    pub fn new(client: Client, table: impl Into<String>, context: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            context: context.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn get_item(
+        &self,
+        key: Item,
+        projection: Option<&str>,
+    ) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .set_projection_expression(projection.map(str::to_owned))
+            .send()
+            .await
+            .map_err(error::from_sdk)?;
+        Ok(output.item)
+    }
+
+    /// The transaction's items, the marker last; and the marker's position.
+    fn transact_items(
+        &self,
+        tx: &Transaction,
+    ) -> Result<(Vec<TransactWriteItem>, Option<usize>), StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let mut items = Vec::with_capacity(tx.puts.len() + tx.absent.len() + tx.events.len() + 1);
+        for put in &tx.puts {
+            let document = item::encode_record(&put.record)?;
+            let put = if put.expected == 0 {
+                self.put(document, ABSENT)
+            } else {
+                self.put(document, AT_VERSION)
+                    .expression_attribute_names("#version", item::VERSION)
+                    .expression_attribute_values(":expected", item::n(put.expected))
+            };
+            items.push(
+                TransactWriteItem::builder()
+                    .put(built(put.build())?)
+                    .build(),
+            );
+        }
+        for (kind, id) in &tx.absent {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(item::doc_key(kind, id)))
+                .condition_expression(ABSENT)
+                .build();
+            items.push(
+                TransactWriteItem::builder()
+                    .condition_check(built(check)?)
+                    .build(),
+            );
+        }
+        for envelope in &tx.events {
+            let put = self.put(item::encode_event(envelope, now)?, ABSENT);
+            items.push(
+                TransactWriteItem::builder()
+                    .put(built(put.build())?)
+                    .build(),
+            );
+        }
+        let marker_index = match &tx.marker {
+            Some(marker) => {
+                let put = self.put(item::encode_marker(marker, now), ABSENT);
+                items.push(
+                    TransactWriteItem::builder()
+                        .put(built(put.build())?)
+                        .build(),
+                );
+                Some(items.len() - 1)
+            }
+            None => None,
+        };
+        Ok((items, marker_index))
+    }
+
+    fn put(&self, item: Item, condition: &str) -> aws_sdk_dynamodb::types::builders::PutBuilder {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+    }
+}
+
+/// An SDK builder refuses only a missing required field: a bug here, not a caller's mistake.
+fn built<T>(result: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
+    result.map_err(|e| StoreError::Unavailable(e.into()))
+}
+
+fn transaction_size(tx: &Transaction) -> usize {
+    tx.puts.len() + tx.absent.len() + tx.events.len() + usize::from(tx.marker.is_some())
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    fn context(&self) -> &str {
+        &self.context
+    }
+
+    async fn get(&self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        match self.get_item(item::doc_key(kind, id), None).await? {
+            Some(found) => item::decode_record(&found).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn query(&self, query: Query) -> Result<Page<Record>, StoreError> {
+        let (index, hash, value) = match &query.lookup {
+            Lookup::All => (item::BY_KIND, item::KIND, query.kind.clone()),
+            Lookup::By(slot, key) => {
+                let (index, hash) = item::index_of(*slot);
+                (index, hash, item::index_value(&query.kind, key))
+            }
+        };
+        if query.limit == 0 {
+            return Err(StoreError::Invalid(
+                "a list limit must be at least 1".into(),
+            ));
+        }
+        let limit = i32::try_from(query.limit).unwrap_or(i32::MAX);
+        let start = query
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, hash, &value))
+            .transpose()?;
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#hash = :value")
+            .expression_attribute_names("#hash", hash)
+            .expression_attribute_values(":value", item::s(value))
+            .scan_index_forward(query.order == kernel::Order::Oldest)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(error::from_sdk)?;
+        let items = output
+            .items()
+            .iter()
+            .map(item::decode_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = match output.last_evaluated_key() {
+            Some(key) if !key.is_empty() => Some(cursor::encode(key)?),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn commit(&self, tx: Transaction) -> Result<(), StoreError> {
+        let size = transaction_size(&tx);
+        if size == 0 {
+            return Ok(());
+        }
+        if size > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::Invalid(format!(
+                "a transaction holds at most {MAX_TRANSACTION_ITEMS} documents, events and conditions; this one has {size}"
+            )));
+        }
+        let (items, marker_index) = self.transact_items(&tx)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|e| error::from_transaction(e, marker_index))?;
+        Ok(())
+    }
+
+    async fn is_applied(&self, marker: &Marker) -> Result<bool, StoreError> {
+        Ok(self
+            .get_item(item::marker_key(marker), Some(PK))
+            .await?
+            .is_some())
+    }
+}
+
+/// Every outbox event of a table, by a scan: for tests and inspection, not for handlers.
+pub async fn scan_events(
+    client: &Client,
+    table: &str,
+) -> Result<Vec<kernel::Envelope>, StoreError> {
+    let mut events = Vec::new();
+    let mut start: Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> = None;
+    loop {
+        let output = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .filter_expression("#type = :event")
+            .expression_attribute_names("#type", item::ITEM_TYPE)
+            .expression_attribute_values(":event", item::s(item::EVENT_ITEM_TYPE))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(error::from_sdk)?;
+        for found in output.items() {
+            events.push(item::decode_event(found)?);
+        }
+        match output.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(events),
+        }
+    }
+}
