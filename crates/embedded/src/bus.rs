@@ -267,7 +267,7 @@ impl Bus {
         let mut woken = Vec::new();
         for (_, event) in &batch {
             for (i, sub) in subs.iter().enumerate() {
-                if sub.subscriber.types.iter().any(|t| *t == event.event_type) {
+                if sub.subscriber.types.contains(&event.event_type) {
                     rows.push((
                         sub.subscriber.function.clone(),
                         group_of(event),

@@ -87,7 +87,10 @@ impl SqliteStore {
     pub async fn outbox_count_after(&self, after: i64) -> anyhow::Result<u64> {
         self.pool
             .read(move |c| {
-                let n: i64 = c.query_row("SELECT COUNT(*) FROM outbox WHERE seq > ?1", [after], |r| r.get(0))?;
+                let n: i64 =
+                    c.query_row("SELECT COUNT(*) FROM outbox WHERE seq > ?1", [after], |r| {
+                        r.get(0)
+                    })?;
                 Ok::<_, anyhow::Error>(n as u64)
             })
             .await
@@ -135,29 +138,20 @@ fn is_constraint(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
 }
 
-fn read_record(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, i64, String, Option<String>, Option<String>)> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
-}
-
-fn to_record(
-    row: (String, String, i64, String, Option<String>, Option<String>),
-) -> Result<Record, StoreError> {
-    let (kind, id, version, body, a, b) = row;
+fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+    let body: String = r.get(3)?;
+    let body = serde_json::from_str(&body).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     Ok(Record {
-        body: serde_json::from_str(&body).map_err(unavailable)?,
-        kind,
-        id,
-        version: version as u64,
-        keys: Keys { a, b },
+        kind: r.get(0)?,
+        id: r.get(1)?,
+        version: r.get::<_, i64>(2)? as u64,
+        body,
+        keys: Keys {
+            a: r.get(4)?,
+            b: r.get(5)?,
+        },
     })
 }
 
@@ -244,11 +238,11 @@ impl Store for SqliteStore {
         let (kind, id) = (kind.to_owned(), id.to_owned());
         self.pool
             .read(move |c| {
-                let row = c
-                    .prepare_cached("SELECT kind, id, version, body, ka, kb FROM docs WHERE kind = ?1 AND id = ?2")
-                    .and_then(|mut s| s.query_row(params![kind, id], read_record).optional())
-                    .map_err(unavailable)?;
-                row.map(to_record).transpose()
+                c.prepare_cached(
+                    "SELECT kind, id, version, body, ka, kb FROM docs WHERE kind = ?1 AND id = ?2",
+                )
+                .and_then(|mut s| s.query_row(params![kind, id], read_record).optional())
+                .map_err(unavailable)
             })
             .await
     }
@@ -277,16 +271,12 @@ impl Store for SqliteStore {
                 );
                 let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
                 let fetch = q.limit as i64 + 1;
-                let rows: Vec<_> = match key {
+                let mut items: Vec<Record> = match key {
                     Some(k) => stmt.query_map(params![q.kind, after, fetch, k], read_record),
                     None => stmt.query_map(params![q.kind, after, fetch], read_record),
                 }
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
                 .map_err(unavailable)?;
-                let mut items = rows
-                    .into_iter()
-                    .map(to_record)
-                    .collect::<Result<Vec<_>, _>>()?;
                 let next_cursor = if items.len() > q.limit {
                     items.truncate(q.limit);
                     items.last().map(|r| encode_cursor(&r.id))

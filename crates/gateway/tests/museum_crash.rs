@@ -32,7 +32,7 @@ fn free_port() -> u16 {
 }
 
 async fn spawn(data: &Path, port: u16) -> Process {
-    let child = Command::new(env!("CARGO_BIN_EXE_gateway"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
         .args(["--port", &port.to_string(), "--data"])
         .arg(data)
         .env("RUST_LOG", "warn")
@@ -50,6 +50,8 @@ async fn spawn(data: &Path, port: u16) -> Process {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the gateway did not come up");
 }
 

@@ -70,7 +70,12 @@ pub struct FnInfo {
 
 impl FnInfo {
     fn new(name: &'static str, trigger: Trigger) -> Self {
-        Self { name, trigger, doc: ApiDoc::default(), reserved_concurrency: None }
+        Self {
+            name,
+            trigger,
+            doc: ApiDoc::default(),
+            reserved_concurrency: None,
+        }
     }
 }
 
@@ -111,7 +116,13 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         Fut: Future<Output = Result<(), AppError>> + Send + 'static,
     {
         Self {
-            info: FnInfo::new(name, Trigger::Events { source, types: types.to_vec() }),
+            info: FnInfo::new(
+                name,
+                Trigger::Events {
+                    source,
+                    types: types.to_vec(),
+                },
+            ),
             handler: Handler::Event(Arc::new(move |d, e| Box::pin(f(d, e)))),
         }
     }

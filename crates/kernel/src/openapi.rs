@@ -125,7 +125,10 @@ impl ApiDoc {
             .flat_map(|params| params())
             .filter_map(|p| {
                 let json = serde_json::to_value(&p).ok()?;
-                let example = json.get("example").cloned().or_else(|| json.get("schema").and_then(example_of))?;
+                let example = json
+                    .get("example")
+                    .cloned()
+                    .or_else(|| json.get("schema").and_then(example_of))?;
                 let value = match example {
                     serde_json::Value::String(s) => s,
                     other => other.to_string(),

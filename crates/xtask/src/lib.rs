@@ -13,11 +13,17 @@ use kernel::System;
 pub fn generated(systems: &[System]) -> Vec<(PathBuf, String)> {
     let mut files = vec![(PathBuf::from("template.yaml"), template::root(systems))];
     for system in systems {
-        files.push((PathBuf::from(format!("infra/{}.yaml", system.name)), template::system(system)));
+        files.push((
+            PathBuf::from(format!("infra/{}.yaml", system.name)),
+            template::system(system),
+        ));
         files.extend(mains(system));
         for (function, event) in samples::for_system(system) {
             let json = serde_json::to_string_pretty(&event).unwrap_or_default() + "\n";
-            files.push((PathBuf::from(format!("events/{}/{function}.json", system.name)), json));
+            files.push((
+                PathBuf::from(format!("events/{}/{function}.json", system.name)),
+                json,
+            ));
         }
     }
     files
@@ -66,14 +72,19 @@ fn mains(system: &System) -> Vec<(PathBuf, String)> {
 
 /// The workspace root (this crate lives in `crates/xtask`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// Files that differ from what would be generated.
 pub fn stale(root: &Path, systems: &[System]) -> Vec<PathBuf> {
     generated(systems)
         .into_iter()
-        .filter(|(path, contents)| std::fs::read_to_string(root.join(path)).ok().as_deref() != Some(contents.as_str()))
+        .filter(|(path, contents)| {
+            std::fs::read_to_string(root.join(path)).ok().as_deref() != Some(contents.as_str())
+        })
         .map(|(path, _)| path)
         .collect()
 }

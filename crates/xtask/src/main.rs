@@ -13,14 +13,18 @@ fn main() -> anyhow::Result<()> {
                 if let Some(dir) = full.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                std::fs::write(&full, contents).with_context(|| format!("writing {}", full.display()))?;
+                std::fs::write(&full, contents)
+                    .with_context(|| format!("writing {}", full.display()))?;
                 println!("wrote {}", path.display());
             }
             Ok(())
         }
         Some("check") => {
             let stale = xtask::stale(&root, &systems);
-            anyhow::ensure!(stale.is_empty(), "stale (run `cargo run -p xtask -- generate`): {stale:?}");
+            anyhow::ensure!(
+                stale.is_empty(),
+                "stale (run `cargo run -p xtask -- generate`): {stale:?}"
+            );
             println!("generated files are up to date");
             Ok(())
         }

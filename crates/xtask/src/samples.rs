@@ -24,9 +24,15 @@ pub fn for_system(system: &System) -> Vec<(String, Value)> {
             };
             out.push((f.name.to_owned(), event));
         }
-        let recorded: Vec<&Envelope> = samples.iter().filter(|e| e.source == context.id.to_string()).collect();
+        let recorded: Vec<&Envelope> = samples
+            .iter()
+            .filter(|e| e.source == context.id.to_string())
+            .collect();
         if crate::template::sources(system).contains(&context.id) {
-            out.push((crate::template::publisher_name(context.id), stream(context.id, &recorded)));
+            out.push((
+                crate::template::publisher_name(context.id),
+                stream(context.id, &recorded),
+            ));
         }
     }
     out
@@ -41,7 +47,11 @@ fn http(system: &str, f: &FnInfo, route: &kernel::function::Route) -> Value {
         path_parameters.insert((*p).to_owned(), json!(SAMPLE_ID));
     }
     let query = f.doc.example_query();
-    let raw_query = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let raw_query = query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     let route_key = format!("{} /{system}{}", route.method, route.path);
     let mut event = json!({
         "version": "2.0",
@@ -79,7 +89,10 @@ fn http(system: &str, f: &FnInfo, route: &kernel::function::Route) -> Value {
         event["pathParameters"] = Value::Object(path_parameters);
     }
     if !query.is_empty() {
-        event["queryStringParameters"] = query.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        event["queryStringParameters"] = query
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
     }
     if let Some(body) = f.doc.example_body() {
         event["body"] = Value::String(body.to_string());
@@ -128,12 +141,17 @@ fn attribute(v: &Value) -> Value {
         Value::Number(n) => json!({ "N": n.to_string() }),
         Value::String(s) => json!({ "S": s }),
         Value::Array(items) => json!({ "L": items.iter().map(attribute).collect::<Vec<_>>() }),
-        Value::Object(map) => json!({ "M": map.iter().map(|(k, v)| (k.clone(), attribute(v))).collect::<serde_json::Map<_, _>>() }),
+        Value::Object(map) => {
+            json!({ "M": map.iter().map(|(k, v)| (k.clone(), attribute(v))).collect::<serde_json::Map<_, _>>() })
+        }
     }
 }
 
 fn stream(context: ContextId, recorded: &[&Envelope]) -> Value {
-    let table = format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/event-stormed-{}-{}", context.system, context.name);
+    let table = format!(
+        "arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/event-stormed-{}-{}",
+        context.system, context.name
+    );
     let records: Vec<Value> = recorded
         .iter()
         .enumerate()

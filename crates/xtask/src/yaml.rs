@@ -45,12 +45,20 @@ pub fn sub(template: impl Into<String>) -> Y {
 /// A plain scalar if it cannot be mistaken for anything else, otherwise double-quoted.
 fn scalar(v: &str) -> String {
     let plain = !v.is_empty()
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
         && !v.starts_with(['-', '.', '/'])
         && !v.starts_with(|c: char| c.is_ascii_digit())
         && v.parse::<f64>().is_err()
-        && !matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~");
-    if plain { v.to_owned() } else { serde_json::Value::String(v.to_owned()).to_string() }
+        && !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+        );
+    if plain {
+        v.to_owned()
+    } else {
+        serde_json::Value::String(v.to_owned()).to_string()
+    }
 }
 
 fn inline(y: &Y) -> Option<String> {
@@ -118,7 +126,10 @@ mod tests {
         let doc = map([
             ("A", s("plain")),
             ("B", s("needs: quoting")),
-            ("C", list([map([("X", int(1)), ("Z", r#ref("Thing"))]), s("true")])),
+            (
+                "C",
+                list([map([("X", int(1)), ("Z", r#ref("Thing"))]), s("true")]),
+            ),
             ("D", get_att("Queue", "Arn")),
             ("E", sub("${AWS::StackName}-x.fifo")),
             ("F", list([])),

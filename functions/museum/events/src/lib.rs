@@ -151,7 +151,12 @@ pub fn samples() -> Vec<kernel::Envelope> {
     const BOOKING_ID: &str = "01KABOOKING000000000000001";
     let occurred_at = time::macros::datetime!(2026-12-24 10:00:00 UTC);
     let mut n = 0;
-    let mut sample = |source: ContextId, aggregate_type: &str, aggregate_id: &str, version: u64, event_type: &str, payload: serde_json::Value| {
+    let mut sample = |source: ContextId,
+                      aggregate_type: &str,
+                      aggregate_id: &str,
+                      version: u64,
+                      event_type: &str,
+                      payload: serde_json::Value| {
         n += 1;
         kernel::Envelope {
             event_id: format!("01KAEVENT{n:017}"),
@@ -170,23 +175,125 @@ pub fn samples() -> Vec<kernel::Envelope> {
         serde_json::to_value(e).unwrap_or_default()
     }
     use kernel::Event;
-    let (museum_id, booking_id, user_id) = (MUSEUM_ID.to_owned(), BOOKING_ID.to_owned(), "kim".to_owned());
+    let (museum_id, booking_id, user_id) = (
+        MUSEUM_ID.to_owned(),
+        BOOKING_ID.to_owned(),
+        "kim".to_owned(),
+    );
     let (hall, date) = ("Hall A".to_owned(), "2026-12-24".to_owned());
     let museum = |v, t, p| (MUSEUM, "Museum", MUSEUM_ID, v, t, p);
     let booking = |v, t, p| (BOOK, "Booking", BOOKING_ID, v, t, p);
     let entry = |v, t, p| (CONFIRM, "Entry", BOOKING_ID, v, t, p);
     let all = vec![
-        museum(1, MuseumRegistered::TYPE, json(MuseumRegistered { museum_id: museum_id.clone(), hall: hall.clone(), date: date.clone(), capacity: 30 })),
-        museum(2, SeatsReserved::TYPE, json(SeatsReserved { museum_id: museum_id.clone(), booking_id: booking_id.clone(), seats: 2, capacity: 28 })),
-        museum(3, SeatsReturned::TYPE, json(SeatsReturned { museum_id: museum_id.clone(), booking_id: booking_id.clone(), seats: 2, capacity: 30 })),
-        museum(4, MuseumDeleted::TYPE, json(MuseumDeleted { museum_id: museum_id.clone() })),
-        booking(1, Booked::TYPE, json(Booked { booking_id: booking_id.clone(), museum_id: museum_id.clone(), user_id: user_id.clone(), seats: 2, hall, date })),
-        booking(2, BookCompleted::TYPE, json(BookCompleted { booking_id: booking_id.clone(), museum_id: museum_id.clone(), user_id: user_id.clone() })),
-        booking(3, BookCancelled::TYPE, json(BookCancelled { booking_id: booking_id.clone(), museum_id: museum_id.clone(), user_id: user_id.clone(), seats: 2 })),
-        booking(3, BookForceCancelled::TYPE, json(BookForceCancelled { booking_id: booking_id.clone(), museum_id, user_id: user_id.clone(), seats: 2 })),
-        entry(1, EntryConfirmed::TYPE, json(EntryConfirmed { entry_id: booking_id.clone(), booking_id: booking_id.clone(), user_id: user_id.clone() })),
-        entry(2, EntryCancelled::TYPE, json(EntryCancelled { entry_id: booking_id.clone(), booking_id: booking_id.clone(), user_id: user_id.clone() })),
-        entry(2, EntryForceCancelled::TYPE, json(EntryForceCancelled { entry_id: booking_id.clone(), booking_id, user_id })),
+        museum(
+            1,
+            MuseumRegistered::TYPE,
+            json(MuseumRegistered {
+                museum_id: museum_id.clone(),
+                hall: hall.clone(),
+                date: date.clone(),
+                capacity: 30,
+            }),
+        ),
+        museum(
+            2,
+            SeatsReserved::TYPE,
+            json(SeatsReserved {
+                museum_id: museum_id.clone(),
+                booking_id: booking_id.clone(),
+                seats: 2,
+                capacity: 28,
+            }),
+        ),
+        museum(
+            3,
+            SeatsReturned::TYPE,
+            json(SeatsReturned {
+                museum_id: museum_id.clone(),
+                booking_id: booking_id.clone(),
+                seats: 2,
+                capacity: 30,
+            }),
+        ),
+        museum(
+            4,
+            MuseumDeleted::TYPE,
+            json(MuseumDeleted {
+                museum_id: museum_id.clone(),
+            }),
+        ),
+        booking(
+            1,
+            Booked::TYPE,
+            json(Booked {
+                booking_id: booking_id.clone(),
+                museum_id: museum_id.clone(),
+                user_id: user_id.clone(),
+                seats: 2,
+                hall,
+                date,
+            }),
+        ),
+        booking(
+            2,
+            BookCompleted::TYPE,
+            json(BookCompleted {
+                booking_id: booking_id.clone(),
+                museum_id: museum_id.clone(),
+                user_id: user_id.clone(),
+            }),
+        ),
+        booking(
+            3,
+            BookCancelled::TYPE,
+            json(BookCancelled {
+                booking_id: booking_id.clone(),
+                museum_id: museum_id.clone(),
+                user_id: user_id.clone(),
+                seats: 2,
+            }),
+        ),
+        booking(
+            3,
+            BookForceCancelled::TYPE,
+            json(BookForceCancelled {
+                booking_id: booking_id.clone(),
+                museum_id,
+                user_id: user_id.clone(),
+                seats: 2,
+            }),
+        ),
+        entry(
+            1,
+            EntryConfirmed::TYPE,
+            json(EntryConfirmed {
+                entry_id: booking_id.clone(),
+                booking_id: booking_id.clone(),
+                user_id: user_id.clone(),
+            }),
+        ),
+        entry(
+            2,
+            EntryCancelled::TYPE,
+            json(EntryCancelled {
+                entry_id: booking_id.clone(),
+                booking_id: booking_id.clone(),
+                user_id: user_id.clone(),
+            }),
+        ),
+        entry(
+            2,
+            EntryForceCancelled::TYPE,
+            json(EntryForceCancelled {
+                entry_id: booking_id.clone(),
+                booking_id,
+                user_id,
+            }),
+        ),
     ];
-    all.into_iter().map(|(source, kind, id, version, event_type, payload)| sample(source, kind, id, version, event_type, payload)).collect()
+    all.into_iter()
+        .map(|(source, kind, id, version, event_type, payload)| {
+            sample(source, kind, id, version, event_type, payload)
+        })
+        .collect()
 }
