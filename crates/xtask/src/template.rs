@@ -34,6 +34,11 @@ fn pascal(word: &str) -> String {
     logical_id("", word)
 }
 
+/// The prefix of a context's resources: `museum/book` → `Book` (`BookTable`, `BookTopic`).
+pub fn context_prefix(context: ContextId) -> String {
+    pascal(context.name)
+}
+
 /// Contexts whose events someone subscribes to: they get a stream, a topic and a publisher.
 pub fn sources(system: &System) -> BTreeSet<ContextId> {
     system
@@ -574,7 +579,7 @@ pub fn system(system: &System) -> String {
     let mut resources: Vec<(String, Y)> = Vec::new();
     for context in &system.contexts {
         let ctx = context.id;
-        let prefix = pascal(ctx.name);
+        let prefix = context_prefix(ctx);
         let table = format!("{prefix}Table");
         resources.push((table.clone(), context_table(sources.contains(&ctx))));
         if sources.contains(&ctx) {

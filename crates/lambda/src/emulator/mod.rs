@@ -3,6 +3,7 @@
 //! it; and the two pollers Lambda would run (a table's stream, an SQS queue), since moto does not
 //! run Rust Lambdas. Nothing here is mocked: every call goes through the real adapters and SDKs.
 
+pub mod api;
 mod queue;
 mod stream;
 mod template;

@@ -22,7 +22,7 @@ pub struct Delivery {
 }
 
 /// Receives up to ten messages as the `SqsEvent` Lambda would build (system attributes such as
-/// `MessageGroupId` and `ApproximateReceiveCount` included), waiting up to a second for the first.
+/// `MessageGroupId` and `ApproximateReceiveCount` included), without waiting: moto fans SNS out to SQS while it answers the publish.
 pub async fn receive_event(client: &Client, queue_url: &str) -> anyhow::Result<SqsEvent> {
     let output = client
         .receive_message()
@@ -30,7 +30,7 @@ pub async fn receive_event(client: &Client, queue_url: &str) -> anyhow::Result<S
         .max_number_of_messages(BATCH)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .message_attribute_names("All")
-        .wait_time_seconds(1)
+        .wait_time_seconds(0)
         .send()
         .await?;
     let mut event = SqsEvent::default();

@@ -1,0 +1,169 @@
+//! API Gateway (HTTP API, payload 2.0) on loopback: each route of the given functions, with the
+//! request turned into the JSON event API Gateway sends and run through the Lambda HTTP entry —
+//! so synchronous calls between contexts travel over real HTTP, as they do on AWS.
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, Request},
+    response::{IntoResponse, Response},
+    routing::{MethodFilter, MethodRouter},
+};
+use kernel::{Function, Trigger, function::Invoke};
+use serde_json::{Value, json};
+use tokio::{net::TcpListener, sync::oneshot};
+
+use crate::entry::http::handle;
+
+/// A running emulated HTTP API.
+pub struct ApiGateway {
+    pub url: String,
+    requests: Arc<AtomicU64>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl ApiGateway {
+    /// Requests served so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for ApiGateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A listener on a free loopback port and its base URL, to configure functions with before they
+/// are served.
+pub async fn listen() -> anyhow::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    Ok((listener, url))
+}
+
+/// Serves every HTTP function (their routes below `/<system>`) on `listener`.
+pub fn serve(listener: TcpListener, functions: &[Function]) -> ApiGateway {
+    let requests = Arc::new(AtomicU64::new(0));
+    let mut paths: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for f in functions {
+        let (Trigger::Http(routes), Invoke::Http(invoke)) = (&f.info.trigger, &f.invoke) else {
+            continue;
+        };
+        for route in routes {
+            let route_key = format!("{} /{}{}", route.method, f.context.system, route.path);
+            let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
+                continue;
+            };
+            let (name, invoke, requests) = (f.info.name, invoke.clone(), requests.clone());
+            let handler = move |Path(params): Path<BTreeMap<String, String>>, req: Request| {
+                let (invoke, route_key, requests) =
+                    (invoke.clone(), route_key.clone(), requests.clone());
+                async move {
+                    requests.fetch_add(1, Ordering::Relaxed);
+                    match to_event(&route_key, params, req).await {
+                        Ok(event) => match lambda_http::request::from_str(&event.to_string()) {
+                            Ok(request) => {
+                                let (parts, body) =
+                                    handle(name, &invoke, request).await.into_parts();
+                                Response::from_parts(parts, Body::from(body.to_vec()))
+                            }
+                            Err(e) => {
+                                (http::StatusCode::BAD_GATEWAY, e.to_string()).into_response()
+                            }
+                        },
+                        Err(e) => (http::StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+                    }
+                }
+            };
+            let path = format!("/{}{}", f.context.system, route.path);
+            let entry = paths.remove(&path).unwrap_or_default();
+            paths.insert(path, entry.on(filter, handler));
+        }
+    }
+    let mut router = Router::new();
+    for (path, methods) in paths {
+        router = router.route(&path, methods);
+    }
+    let (stop, stopped) = oneshot::channel::<()>();
+    let url = listener
+        .local_addr()
+        .map(|a| format!("http://{a}"))
+        .unwrap_or_default();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    ApiGateway {
+        url,
+        requests,
+        stop: Some(stop),
+    }
+}
+
+/// The JSON event API Gateway would send for this request.
+async fn to_event(
+    route_key: &str,
+    params: BTreeMap<String, String>,
+    req: Request,
+) -> anyhow::Result<Value> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await?;
+    let headers: serde_json::Map<String, Value> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_owned(), Value::String(v.to_owned())))
+        })
+        .collect();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let query_map: serde_json::Map<String, Value> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    let path = parts.uri.path().to_owned();
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": super::ACCOUNT_ID,
+            "apiId": "emulated",
+            "domainName": "127.0.0.1",
+            "http": { "method": parts.method.as_str(), "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "emulator" },
+            "requestId": kernel::ids::new_id(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": "24/Dec/2026:10:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "isBase64Encoded": false,
+    });
+    if !params.is_empty() {
+        event["pathParameters"] = json!(params);
+    }
+    if !query_map.is_empty() {
+        event["queryStringParameters"] = Value::Object(query_map);
+    }
+    if !body.is_empty() {
+        event["body"] = Value::String(String::from_utf8_lossy(&body).into_owned());
+    }
+    Ok(event)
+}
