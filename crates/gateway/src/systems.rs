@@ -17,5 +17,6 @@ pub fn museum() -> System {
             Context::of::<museum_mypage::MypageContext>(),
         ],
         samples: museum_events::samples,
+        sample_id: museum_events::sample_id,
     }
 }

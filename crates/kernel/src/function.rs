@@ -259,6 +259,8 @@ pub struct System {
     pub contexts: Vec<Context>,
     /// One recorded example of each event the system publishes.
     pub samples: fn() -> Vec<crate::envelope::Envelope>,
+    /// The id sample requests use for path parameter `param` of the route `path`.
+    pub sample_id: fn(path: &str, param: &str) -> &'static str,
 }
 
 impl System {

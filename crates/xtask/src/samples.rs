@@ -10,7 +10,6 @@ const REGION: &str = "ap-northeast-2";
 const API: &str = "a1b2c3d4e5";
 const TIME: &str = "24/Dec/2026:10:00:00 +0000";
 const EPOCH_MS: i64 = 1_798_106_400_000;
-const SAMPLE_ID: &str = "01KAMUSEUM0000000000000001";
 
 pub fn for_system(system: &System) -> Vec<(String, Value)> {
     let samples = (system.samples)();
@@ -18,7 +17,7 @@ pub fn for_system(system: &System) -> Vec<(String, Value)> {
     for context in &system.contexts {
         for f in context.functions() {
             let event = match &f.trigger {
-                Trigger::Http(routes) => http(system.name, &f, &routes[0]),
+                Trigger::Http(routes) => http(system, &f, &routes[0]),
                 Trigger::Events { source, types } => sqs(&f, *source, types, &samples),
                 Trigger::Every(_) => schedule(&f),
             };
@@ -38,13 +37,16 @@ pub fn for_system(system: &System) -> Vec<(String, Value)> {
     out
 }
 
-fn http(system: &str, f: &FnInfo, route: &kernel::function::Route) -> Value {
+fn http(system: &System, f: &FnInfo, route: &kernel::function::Route) -> Value {
+    let (name, sample_id) = (system.name, system.sample_id);
+    let system = name;
     let mut path = format!("/{system}{}", route.path);
     let params: Vec<&str> = path_params(route.path).collect();
     let mut path_parameters = serde_json::Map::new();
     for p in &params {
-        path = path.replace(&format!("{{{p}}}"), SAMPLE_ID);
-        path_parameters.insert((*p).to_owned(), json!(SAMPLE_ID));
+        let id = sample_id(route.path, p);
+        path = path.replace(&format!("{{{p}}}"), id);
+        path_parameters.insert((*p).to_owned(), json!(id));
     }
     let query = f.doc.example_query();
     let raw_query = query

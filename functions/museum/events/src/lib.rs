@@ -144,11 +144,24 @@ events!(
     EntryForceCancelled,
 );
 
+/// The exhibition and the booking every sample names.
+pub const SAMPLE_MUSEUM_ID: &str = "01KAMUSEUM0000000000000001";
+pub const SAMPLE_BOOKING_ID: &str = "01KABOOKING000000000000001";
+
+/// The sample id for path parameter `param` of a route below `path`.
+pub fn sample_id(path: &str, param: &str) -> &'static str {
+    if param == "id" && path.starts_with("/museums") {
+        SAMPLE_MUSEUM_ID
+    } else {
+        SAMPLE_BOOKING_ID
+    }
+}
+
 /// One recorded example of each event, with fixed ids and times (sample events are generated
 /// from these and must not change from one generation to the next).
 pub fn samples() -> Vec<kernel::Envelope> {
-    const MUSEUM_ID: &str = "01KAMUSEUM0000000000000001";
-    const BOOKING_ID: &str = "01KABOOKING000000000000001";
+    const MUSEUM_ID: &str = SAMPLE_MUSEUM_ID;
+    const BOOKING_ID: &str = SAMPLE_BOOKING_ID;
     let occurred_at = time::macros::datetime!(2026-12-24 10:00:00 UTC);
     let mut n = 0;
     let mut sample = |source: ContextId,
