@@ -1,6 +1,7 @@
 //! Everything generated from the function declarations: the SAM templates. A test keeps the
 //! committed files equal to what this writes, so the declarations, the gateway and AWS agree.
 
+pub mod lambdas;
 pub mod samples;
 pub mod template;
 pub mod yaml;

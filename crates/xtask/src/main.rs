@@ -1,9 +1,11 @@
 //! `cargo run -p xtask -- generate` rewrites template.yaml and infra/*.yaml;
-//! `cargo run -p xtask -- check` fails if they are stale.
+//! `cargo run -p xtask -- check` fails if they are stale;
+//! `cargo run -p xtask -- measure-lambdas` builds every Lambda in release and measures it.
 
 use anyhow::Context as _;
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let root = xtask::workspace_root();
     let systems = gateway::systems::all();
     match std::env::args().nth(1).as_deref() {
@@ -28,6 +30,11 @@ fn main() -> anyhow::Result<()> {
             println!("generated files are up to date");
             Ok(())
         }
-        _ => anyhow::bail!("usage: cargo run -p xtask -- generate | check"),
+        Some("measure-lambdas") => {
+            let results = xtask::lambdas::measure_all(&root, &systems).await?;
+            print!("{}", xtask::lambdas::table(&results));
+            Ok(())
+        }
+        _ => anyhow::bail!("usage: cargo run -p xtask -- generate | check | measure-lambdas"),
     }
 }
