@@ -21,7 +21,7 @@ use std::{
 use kernel::{Envelope, function::EventInvoke};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, watch};
 use tracing::Instrument;
 
 use crate::{
@@ -155,6 +155,8 @@ pub struct Bus {
     subscriptions: Vec<Arc<Subscription>>,
     sources: BTreeMap<String, Arc<SqliteStore>>,
     switches: Arc<Switchboard>,
+    /// Every event as it is published to the queues, for whoever watches the flow.
+    published: broadcast::Sender<Envelope>,
 }
 
 fn now_ms() -> i64 {
@@ -174,7 +176,13 @@ impl Bus {
             subscriptions: Vec::new(),
             sources: BTreeMap::new(),
             switches,
+            published: broadcast::channel(1024).0,
         })
+    }
+
+    /// Events as they are published, live (a slow watcher misses some; the outboxes keep all).
+    pub fn watch(&self) -> broadcast::Receiver<Envelope> {
+        self.published.subscribe()
     }
 
     /// A context whose outbox the bus tails.
@@ -296,6 +304,9 @@ impl Bus {
                 Ok::<_, anyhow::Error>(())
             })
             .await?;
+        for (_, event) in batch {
+            let _ = self.published.send(event);
+        }
         woken.sort_unstable();
         woken.dedup();
         for i in woken {

@@ -33,6 +33,7 @@ pub fn routes(host: Arc<Host>) -> Router {
         .route("/admin/dead-letters/{id}/redrive", post(redrive_one))
         .route("/admin/backlog", get(backlog))
         .route("/admin/events", get(events))
+        .route("/admin/events/stream", get(event_stream))
         .with_state(host)
 }
 
@@ -222,6 +223,32 @@ async fn events(
         Ok(events) => Json(events).into_response(),
         Err(e) => fail(AppError::Internal(e), "/admin/events"),
     }
+}
+
+/// Server-Sent Events: every event as the bus publishes it.
+async fn event_stream(
+    State(host): Shared,
+) -> axum::response::Sse<
+    impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let events = futures::stream::unfold(host.bus.watch(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(envelope) => {
+                    let event = Event::default()
+                        .event("message")
+                        .json_data(&envelope)
+                        .unwrap_or_default();
+                    return Some((Ok(event), rx));
+                }
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
 }
 
 async fn backlog(State(host): Shared) -> Response {

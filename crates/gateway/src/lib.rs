@@ -158,6 +158,7 @@ pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
     }
     let names: Vec<&'static str> = systems.iter().map(|s| s.name).collect();
     router
+        .route("/", get(|| async { axum::response::Html(include_str!("ui.html")) }))
         .route("/health", get(move || async move { Json(serde_json::json!({ "status": "ok", "systems": names })) }))
         .merge(admin::routes(host))
         .fallback(not_found)

@@ -407,3 +407,32 @@ async fn openapi_documents_every_route_of_the_system() {
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(documented, http_routes, "every HTTP route and only those");
 }
+
+#[tokio::test]
+async fn the_event_flow_streams_live_and_the_ui_is_served() {
+    let api = Api::start().await;
+    let page = api.http.get(format!("{}/", api.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("/admin/events/stream"));
+
+    let mut stream = api
+        .http
+        .get(format!("{}/admin/events/stream", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let museum = api.exhibition(2).await;
+    let mut seen = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("MuseumRegistered") && seen.contains(&museum) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "{seen}");
+}
