@@ -218,6 +218,12 @@ async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
         )
         .await;
     assert_eq!(orphan.status, 201, "{:?}", orphan.body);
+    let location = orphan.location.clone().unwrap();
+    assert_eq!(
+        api.get(&location).await.body["status"],
+        "HELD",
+        "readable at its Location"
+    );
     let again = api
         .post(
             &format!("/museum/museums/{museum}/reservations"),
@@ -244,6 +250,11 @@ async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
         "the orphan's two seats are back, the booking keeps its one"
     );
     assert_eq!(api.get(&format!("/museum/books/{kept}")).await.status, 200);
+    assert_eq!(api.get(&location).await.body["status"], "RETURNED");
+    let kept_seats = api
+        .get(&format!("/museum/museums/{museum}/reservations/{kept}"))
+        .await;
+    assert_eq!(kept_seats.body["status"], "BOOKED", "{:?}", kept_seats.body);
     api.post(
         "/admin/functions/museum-museum-release-orphans/run",
         json!({}),

@@ -5,6 +5,7 @@
 //! | `museum-museum-register` | `POST /museums` | 1 |
 //! | `museum-museum-list`, `museum-museum-get` | `GET /museums[/{id}]` | 1 |
 //! | `museum-museum-reserve` | `POST /museums/{id}/reservations` (book's sync call) | 3 |
+//! | `museum-museum-reservation` | `GET /museums/{id}/reservations/{bookingId}` | 3 |
 //! | `museum-museum-release` | `DELETE /museums/{id}/reservations/{bookingId}` (book's compensation) | 3 |
 //! | `museum-museum-delete` | `DELETE /museums/{id}` | 9 |
 //! | `museum-museum-on-booked` | `Booked` | 3 |
@@ -99,6 +100,13 @@ impl BoundedContext for MuseumContext {
                     .body::<reserve::ReserveSeats>()
                     .reply::<reserve::SeatReceipt>(201),
             ),
+            FnSpec::http(
+                "museum-museum-reservation",
+                Method::GET,
+                "/museums/{id}/reservations/{bookingId}",
+                reserve::get,
+            )
+            .doc(ApiDoc::new("Read the seats a booking holds").reply::<Reservation>(200)),
             FnSpec::http(
                 "museum-museum-release",
                 Method::DELETE,

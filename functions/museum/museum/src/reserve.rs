@@ -115,6 +115,16 @@ pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
     reply::created(&location, &taken)
 }
 
+/// `GET /museums/{id}/reservations/{bookingId}`: the seats a booking holds.
+pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let museum_id = validate::id("id", req.param("id")?)?;
+    let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
+    match d.reservations.get(&booking_id).await? {
+        Some(r) if r.doc.museum_id == museum_id => reply::ok(&r.doc),
+        _ => Err(AppError::not_found("Reservation", booking_id)),
+    }
+}
+
 pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let museum_id = validate::id("id", req.param("id")?)?;
     let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
