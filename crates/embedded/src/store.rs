@@ -228,6 +228,25 @@ fn decode_cursor(cursor: &str) -> Result<String, StoreError> {
         .ok_or_else(|| StoreError::Invalid("`cursor` is not a cursor this list issued".into()))
 }
 
+/// The SQL of a list query. Each lookup names its index: without statistics SQLite would rather
+/// walk the primary key in id order and filter, which grows with the whole kind.
+fn query_sql(lookup: &Lookup, order: Order, after: bool) -> String {
+    let (cmp, dir) = match order {
+        Order::Oldest => (">", "ASC"),
+        Order::Newest => ("<", "DESC"),
+    };
+    let (index, filter) = match lookup {
+        Lookup::All => ("", ""),
+        Lookup::By(Slot::A, _) => ("INDEXED BY docs_by_a", "AND ka = ?4"),
+        Lookup::By(Slot::B, _) => ("INDEXED BY docs_by_b", "AND kb = ?4"),
+    };
+    let after = if after { format!("AND id {cmp} ?2") } else { "AND ?2 IS NULL".to_owned() };
+    format!(
+        "SELECT kind, id, version, body, ka, kb FROM docs {index}
+         WHERE kind = ?1 {after} {filter} ORDER BY id {dir} LIMIT ?3"
+    )
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn context(&self) -> &str {
@@ -251,24 +270,11 @@ impl Store for SqliteStore {
         let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
         self.pool
             .read(move |c| {
-                let (cmp, dir) = match q.order {
-                    Order::Oldest => (">", "ASC"),
-                    Order::Newest => ("<", "DESC"),
+                let sql = query_sql(&q.lookup, q.order, after.is_some());
+                let key = match &q.lookup {
+                    Lookup::All => None,
+                    Lookup::By(_, v) => Some(v.clone()),
                 };
-                let (filter, key) = match &q.lookup {
-                    Lookup::All => ("", None),
-                    Lookup::By(Slot::A, v) => ("AND ka = ?4", Some(v.clone())),
-                    Lookup::By(Slot::B, v) => ("AND kb = ?4", Some(v.clone())),
-                };
-                let after_clause = if after.is_some() {
-                    format!("AND id {cmp} ?2")
-                } else {
-                    "AND ?2 IS NULL".to_owned()
-                };
-                let sql = format!(
-                    "SELECT kind, id, version, body, ka, kb FROM docs
-                     WHERE kind = ?1 {after_clause} {filter} ORDER BY id {dir} LIMIT ?3"
-                );
                 let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
                 let fetch = q.limit as i64 + 1;
                 let mut items: Vec<Record> = match key {
@@ -342,6 +348,27 @@ mod tests {
             SqliteStore::open("test/ctx", &dir.path().join("ctx.db"), Durability::Process).unwrap(),
         );
         testkit::store_conformance(store.clone(), Arc::new(Outbox(store))).await;
+    }
+
+    #[test]
+    fn a_lookup_by_key_reads_its_index_not_the_whole_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = crate::sqlite::open(&dir.path().join("plan.db"), Durability::Process).unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+        for (slot, index) in [(Slot::A, "docs_by_a"), (Slot::B, "docs_by_b")] {
+            for (order, after) in [(Order::Newest, false), (Order::Oldest, true)] {
+                let sql = query_sql(&Lookup::By(slot, "k".into()), order, after);
+                let plan: String = c
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .unwrap()
+                    .query_map(params!["Row", "01", 10, "k"], |r| r.get::<_, String>(3))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                assert!(plan.contains(&format!("USING INDEX {index}")), "{slot:?} {order:?}: {plan}");
+            }
+        }
     }
 
     #[tokio::test]
