@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS queue (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS queue_heads ON queue (sub, group_id, id);
+CREATE INDEX IF NOT EXISTS queue_order ON queue (sub, id);
 CREATE TABLE IF NOT EXISTS dead_letters (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     sub        TEXT    NOT NULL,
@@ -359,21 +360,10 @@ impl Bus {
             return Ok(Duration::from_secs(1));
         }
         let name = sub.subscriber.function.clone();
+        let in_flight_now = busy.clone();
         let heads: Vec<Head> = self
             .pool
-            .read(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT q.id, q.group_id, q.envelope, q.attempts, q.next_at FROM queue q
-                     JOIN (SELECT MIN(id) AS id FROM queue WHERE sub = ?1 GROUP BY group_id) h ON q.id = h.id
-                     ORDER BY q.id LIMIT 1024",
-                )?;
-                let heads = stmt
-                    .query_map([&name], |r| {
-                        Ok(Head { id: r.get(0)?, group: r.get(1)?, envelope: r.get(2)?, attempts: r.get(3)?, next_at: r.get(4)? })
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok::<_, anyhow::Error>(heads)
-            })
+            .read(move |c| heads(c, &name, &in_flight_now))
             .await?;
         let now = now_ms();
         let mut started = 0;
@@ -647,6 +637,54 @@ impl Bus {
         }
         Ok(queued + untailed)
     }
+}
+
+/// How many of a subscription's oldest messages are looked at for group heads at a time.
+const WINDOW: i64 = 512;
+
+/// The first message of each group (the only one that may be delivered), oldest first. The
+/// oldest `WINDOW` messages are enough unless a few busy or backed-off groups hold them all;
+/// only then is every group of the queue looked at.
+fn heads(c: &rusqlite::Connection, sub: &str, busy: &HashSet<String>) -> anyhow::Result<Vec<Head>> {
+    let read = |r: &rusqlite::Row<'_>| {
+        Ok(Head {
+            id: r.get(0)?,
+            group: r.get(1)?,
+            envelope: r.get(2)?,
+            attempts: r.get(3)?,
+            next_at: r.get(4)?,
+        })
+    };
+    let mut window = c.prepare_cached(
+        "SELECT q.id, q.group_id, q.envelope, q.attempts, q.next_at
+         FROM (SELECT * FROM queue WHERE sub = ?1 ORDER BY id LIMIT ?2) q
+         WHERE NOT EXISTS (SELECT 1 FROM queue p WHERE p.sub = ?1 AND p.group_id = q.group_id AND p.id < q.id)
+         ORDER BY q.id",
+    )?;
+    let found = window
+        .query_map(params![sub, WINDOW], read)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let now = now_ms();
+    let window_full = || -> rusqlite::Result<bool> {
+        c.prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sub = ?1 LIMIT ?2)")?
+            .query_row(params![sub, WINDOW], |r| r.get::<_, i64>(0))
+            .map(|n| n == WINDOW)
+    };
+    if found
+        .iter()
+        .any(|h| h.next_at <= now && !busy.contains(&h.group))
+        || !window_full()?
+    {
+        return Ok(found);
+    }
+    let mut every_group = c.prepare_cached(
+        "SELECT q.id, q.group_id, q.envelope, q.attempts, q.next_at FROM queue q
+         JOIN (SELECT MIN(id) AS id FROM queue WHERE sub = ?1 GROUP BY group_id) h ON q.id = h.id
+         ORDER BY q.id LIMIT 1024",
+    )?;
+    Ok(every_group
+        .query_map([sub], read)?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 fn in_flight(sub: &Subscription) -> std::sync::MutexGuard<'_, HashSet<String>> {

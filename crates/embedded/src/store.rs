@@ -240,7 +240,11 @@ fn query_sql(lookup: &Lookup, order: Order, after: bool) -> String {
         Lookup::By(Slot::A, _) => ("INDEXED BY docs_by_a", "AND ka = ?4"),
         Lookup::By(Slot::B, _) => ("INDEXED BY docs_by_b", "AND kb = ?4"),
     };
-    let after = if after { format!("AND id {cmp} ?2") } else { "AND ?2 IS NULL".to_owned() };
+    let after = if after {
+        format!("AND id {cmp} ?2")
+    } else {
+        "AND ?2 IS NULL".to_owned()
+    };
     format!(
         "SELECT kind, id, version, body, ka, kb FROM docs {index}
          WHERE kind = ?1 {after} {filter} ORDER BY id {dir} LIMIT ?3"
@@ -366,7 +370,10 @@ mod tests {
                     .map(Result::unwrap)
                     .collect::<Vec<_>>()
                     .join("; ");
-                assert!(plan.contains(&format!("USING INDEX {index}")), "{slot:?} {order:?}: {plan}");
+                assert!(
+                    plan.contains(&format!("USING INDEX {index}")),
+                    "{slot:?} {order:?}: {plan}"
+                );
             }
         }
     }

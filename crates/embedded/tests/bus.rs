@@ -353,3 +353,49 @@ async fn an_event_can_be_delivered_again_as_a_duplicate() {
     assert!(r.bus.deliver_again("nobody", "x").await.is_err());
     assert!(r.bus.deliver_again("h", "no-such-event").await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_busy_group_does_not_starve_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let release = Arc::new(tokio::sync::Notify::new());
+    let fast_seen = Arc::new(Mutex::new(false));
+    let (r2, f2) = (release.clone(), fast_seen.clone());
+    let invoke: EventInvoke = Arc::new(move |e: Envelope| {
+        let (release, fast_seen) = (r2.clone(), f2.clone());
+        Box::pin(async move {
+            if e.aggregate_id == "slow" {
+                release.notified().await;
+            } else {
+                *fast_seen.lock().unwrap() = true;
+            }
+            Ok(())
+        })
+    });
+    let r = rig(dir.path(), vec![("h", vec!["Happened"], invoke)]);
+    // More messages of one group than the bus looks at in one window, its head stuck in flight.
+    for chunk in 0..6 {
+        let events: Vec<Envelope> = (1..=100)
+            .map(|n| testkit::event(SOURCE, "slow", chunk * 100 + n, n as u32))
+            .collect();
+        r.store
+            .commit(Transaction {
+                events,
+                ..Transaction::default()
+            })
+            .await
+            .unwrap();
+    }
+    record(&r.store, "fast", 1).await;
+    // Well before the stuck delivery's timeout (2 s) would free its group.
+    let delivered = tokio::time::timeout(Duration::from_millis(1000), async {
+        while !*fast_seen.lock().unwrap() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    release.notify_waiters();
+    assert!(
+        delivered.is_ok(),
+        "the other group waited behind the busy one"
+    );
+}
