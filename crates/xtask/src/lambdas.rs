@@ -54,7 +54,10 @@ struct RuntimeApi {
 
 async fn next(State(api): State<RuntimeApi>) -> Response {
     let first = {
-        let mut t = api.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut t = api
+            .timeline
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let first = t.first_next.is_none();
         if first {
@@ -72,19 +75,31 @@ async fn next(State(api): State<RuntimeApi>) -> Response {
         .map(|d| d.as_millis())
         .unwrap_or_default();
     let mut headers = HeaderMap::new();
-    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_static("00000000-0000-4000-8000-000000000001"));
-    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline as u64));
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        HeaderValue::from_static("00000000-0000-4000-8000-000000000001"),
+    );
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        HeaderValue::from(deadline as u64),
+    );
     headers.insert(
         "lambda-runtime-invoked-function-arn",
         HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:measured"),
     );
-    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000001"));
+    headers.insert(
+        "lambda-runtime-trace-id",
+        HeaderValue::from_static("Root=1-00000000-000000000000000000000001"),
+    );
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     (headers, api.event.as_str().to_owned()).into_response()
 }
 
 fn answered(api: &RuntimeApi, outcome: &'static str) -> StatusCode {
-    api.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner).answered = Some((Instant::now(), outcome));
+    api.timeline
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .answered = Some((Instant::now(), outcome));
     api.done.notify_one();
     StatusCode::ACCEPTED
 }
@@ -102,8 +117,9 @@ fn zipped_size(binary: &Path) -> anyhow::Result<u64> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buffer);
-        let options =
-            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).unix_permissions(0o755);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o755);
         zip.start_file("bootstrap", options)?;
         zip.write_all(&bytes)?;
         zip.finish()?;
@@ -122,11 +138,22 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn measure(binary: &Path, event: String, env: &[(String, String)]) -> anyhow::Result<Measured> {
-    let api = RuntimeApi { event: Arc::new(event), timeline: Arc::default(), done: Arc::new(Notify::new()) };
+async fn measure(
+    binary: &Path,
+    event: String,
+    env: &[(String, String)],
+) -> anyhow::Result<Measured> {
+    let api = RuntimeApi {
+        event: Arc::new(event),
+        timeline: Arc::default(),
+        done: Arc::new(Notify::new()),
+    };
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
         .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
         .route("/2018-06-01/runtime/init/error", post(error))
         .with_state(api.clone());
@@ -135,7 +162,10 @@ async fn measure(binary: &Path, event: String, env: &[(String, String)]) -> anyh
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let started = Instant::now();
-    api.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner).started = Some(started);
+    api.timeline
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .started = Some(started);
     let mut child = Command::new(binary)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -151,12 +181,21 @@ async fn measure(binary: &Path, event: String, env: &[(String, String)]) -> anyh
     server.abort();
     waited.with_context(|| format!("{} did not answer its first event", binary.display()))?;
 
-    let t = api.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (first_next, handed_over) = (t.first_next.context("no GET /next")?, t.handed_over.context("no event")?);
+    let t = api
+        .timeline
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (first_next, handed_over) = (
+        t.first_next.context("no GET /next")?,
+        t.handed_over.context("no event")?,
+    );
     let (answered_at, outcome) = t.answered.context("no answer")?;
     let stripped_bytes = std::fs::metadata(binary)?.len();
     Ok(Measured {
-        name: binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        name: binary
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         stripped_bytes,
         zipped_bytes: zipped_size(binary)?,
         init: first_next - started,
@@ -175,7 +214,9 @@ pub async fn measure_all(root: &Path, systems: &[System]) -> anyhow::Result<Vec<
         }
     }
     let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build.current_dir(root).args(["build", "--release", "--bins"]);
+    build
+        .current_dir(root)
+        .args(["build", "--release", "--bins"]);
     for p in &packages {
         build.args(["-p", p]);
     }
@@ -192,7 +233,13 @@ pub async fn measure_all(root: &Path, systems: &[System]) -> anyhow::Result<Vec<
             ("ApiEndpoint", api_url.as_str()),
             ("AlarmTopicArn", "arn:aws:sns:us-east-1:123456789012:alarms"),
         ];
-        let stack = provision(&template, &format!("measure-{}", system.name), &parameters, moto.config()).await?;
+        let stack = provision(
+            &template,
+            &format!("measure-{}", system.name),
+            &parameters,
+            moto.config(),
+        )
+        .await?;
         let publishers = sources(system);
         for context in &system.contexts {
             let prefix = context_prefix(context.id);
@@ -209,14 +256,26 @@ pub async fn measure_all(root: &Path, systems: &[System]) -> anyhow::Result<Vec<
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-            env.push(("TABLE_NAME".into(), stack.reference(&format!("{prefix}Table"))?.to_owned()));
-            let mut names: Vec<String> = context.functions().iter().map(|f| f.name.to_owned()).collect();
+            env.push((
+                "TABLE_NAME".into(),
+                stack.reference(&format!("{prefix}Table"))?.to_owned(),
+            ));
+            let mut names: Vec<String> = context
+                .functions()
+                .iter()
+                .map(|f| f.name.to_owned())
+                .collect();
             if publishers.contains(&context.id) {
                 names.push(publisher_name(context.id));
-                env.push(("TOPIC_ARN".into(), stack.reference(&format!("{prefix}Topic"))?.to_owned()));
+                env.push((
+                    "TOPIC_ARN".into(),
+                    stack.reference(&format!("{prefix}Topic"))?.to_owned(),
+                ));
             }
             for name in names {
-                let event = std::fs::read_to_string(root.join(format!("events/{}/{name}.json", system.name)))?;
+                let event = std::fs::read_to_string(
+                    root.join(format!("events/{}/{name}.json", system.name)),
+                )?;
                 let mut env = env.clone();
                 env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), name.clone()));
                 results.push(measure(&root.join("target/release").join(&name), event, &env).await?);

@@ -1,0 +1,257 @@
+//! The benchmarks. Each one starts its own gateway process (`RUST_LOG=warn`) on a fresh data
+//! folder, sets up what it measures, warms up, measures, and returns the numbers.
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use hdrhistogram::Histogram;
+
+use crate::{
+    api::Api,
+    gateway::{GatewayProcess, ProcessSpec},
+    load::{self, LoadReport, LoadSpec, Requests},
+    museum::{self, Seeded},
+};
+
+/// Load before each measured run, not counted: connections open, caches warm.
+const WARM_UP: Duration = Duration::from_secs(2);
+/// How long the bus may take to deliver what a command run recorded.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(600);
+/// Users whose MyPage the query benchmark reads, and bookings each has.
+const QUERY_USERS: u64 = 100;
+const BOOKINGS_PER_USER: u64 = 5;
+/// Exhibitions the command benchmark books, round-robin (one hot exhibition would measure its
+/// optimistic-concurrency retries rather than the path).
+const COMMAND_EXHIBITIONS: usize = 8;
+/// MyPage rows per user in the store-scaling benchmark.
+const ROWS_PER_USER: u64 = 10;
+/// How often the command-to-view benchmark reads the view.
+pub const VIEW_POLL: Duration = Duration::from_millis(1);
+/// A booking not visible as COMPLETED after this is counted as timed out.
+const VIEW_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The two endpoints the HTTP benchmark loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Endpoint {
+    /// `GET /museum/myPages?userId=`
+    Query,
+    /// `POST /museum/books`
+    Command,
+}
+
+impl Endpoint {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Query => "GET /museum/myPages?userId=",
+            Self::Command => "POST /museum/books",
+        }
+    }
+}
+
+pub struct HttpResult {
+    pub endpoint: Endpoint,
+    pub report: LoadReport,
+    /// For commands: how long the bus took, after the run, to deliver every event it recorded.
+    pub drained_after: Option<Duration>,
+}
+
+async fn start(gateway: &Path, data: &Path) -> anyhow::Result<(GatewayProcess, Api)> {
+    let process = GatewayProcess::start(ProcessSpec::new(gateway, data)).await?;
+    let api = Api::new(process.base(), Duration::from_secs(30))?;
+    Ok((process, api))
+}
+
+/// Throughput and latency of one endpoint at one concurrency.
+pub async fn http(
+    gateway: &Path,
+    endpoint: Endpoint,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<HttpResult> {
+    let dir = tempfile::tempdir()?;
+    let (process, api) = start(gateway, &dir.path().join("data")).await?;
+    let host = process.addr().to_string();
+    let requests: Requests = match endpoint {
+        Endpoint::Query => {
+            let museum = museum::register(&api, museum::LARGE_EXHIBITION).await?;
+            museum::book_many(
+                &api,
+                &[museum],
+                QUERY_USERS,
+                QUERY_USERS * BOOKINGS_PER_USER,
+            )
+            .await?;
+            api.drained(DRAIN_TIMEOUT).await?;
+            museum::my_pages_query(host, QUERY_USERS)
+        }
+        Endpoint::Command => {
+            let mut exhibitions = Vec::with_capacity(COMMAND_EXHIBITIONS);
+            for _ in 0..COMMAND_EXHIBITIONS {
+                exhibitions.push(museum::register(&api, museum::LARGE_EXHIBITION).await?);
+            }
+            museum::booking_command(host, exhibitions)
+        }
+    };
+    let warm_up = LoadSpec {
+        concurrency,
+        duration: WARM_UP,
+    };
+    load::run(process.addr(), warm_up, requests.clone()).await?;
+    let spec = LoadSpec {
+        concurrency,
+        duration,
+    };
+    let report = load::run(process.addr(), spec, requests).await?;
+    let drained_after = match endpoint {
+        Endpoint::Query => None,
+        Endpoint::Command => Some(api.drained(DRAIN_TIMEOUT).await?),
+    };
+    Ok(HttpResult {
+        endpoint,
+        report,
+        drained_after,
+    })
+}
+
+pub struct ViewLatency {
+    /// From `POST /books` answered to the booking COMPLETED in `GET /myPages`, in microseconds.
+    pub latency: Histogram<u64>,
+    pub timed_out: u64,
+}
+
+/// Books one seat at a time, each for a new user, and waits for each to show as COMPLETED in
+/// the user's MyPage.
+pub async fn view_latency(gateway: &Path, bookings: u64) -> anyhow::Result<ViewLatency> {
+    let dir = tempfile::tempdir()?;
+    let (_process, api) = start(gateway, &dir.path().join("data")).await?;
+    let museum = museum::register(&api, museum::LARGE_EXHIBITION).await?;
+    let mut result = ViewLatency {
+        latency: Histogram::new_with_bounds(1, VIEW_TIMEOUT.as_micros() as u64, 3)?,
+        timed_out: 0,
+    };
+    for i in 0..bookings {
+        let user = format!("view{i}");
+        let booking = museum::book(&api, &museum, &user).await?;
+        let answered = Instant::now();
+        if completed_in_my_page(&api, &user, &booking).await? {
+            let micros = answered.elapsed().as_micros() as u64;
+            result.latency.saturating_record(micros.max(1));
+        } else {
+            result.timed_out += 1;
+        }
+    }
+    Ok(result)
+}
+
+/// Polls the user's MyPage until the booking shows as COMPLETED; false after `VIEW_TIMEOUT`.
+async fn completed_in_my_page(api: &Api, user: &str, booking: &str) -> anyhow::Result<bool> {
+    let path = format!("/museum/myPages?userId={user}");
+    let started = Instant::now();
+    while started.elapsed() < VIEW_TIMEOUT {
+        let page = api.get_ok(&path).await?;
+        let completed = page["items"].as_array().is_some_and(|rows| {
+            rows.iter()
+                .any(|r| r["id"] == booking && r["bookingStatus"] == "COMPLETED")
+        });
+        if completed {
+            return Ok(true);
+        }
+        tokio::time::sleep(VIEW_POLL).await;
+    }
+    Ok(false)
+}
+
+pub struct DrainResult {
+    pub bookings: u64,
+    /// Deliveries waiting when the handlers came back.
+    pub queued: u64,
+    pub drained_in: Duration,
+}
+
+/// The bus working off a backlog: `bookings` are made while every event handler is down, then
+/// every handler comes back at once and the bus delivers everything (the queued deliveries and
+/// the events they cause).
+pub async fn bus_drain(gateway: &Path, bookings: u64) -> anyhow::Result<DrainResult> {
+    let dir = tempfile::tempdir()?;
+    let (_process, api) = start(gateway, &dir.path().join("data")).await?;
+    let mut exhibitions = Vec::new();
+    for _ in 0..bookings.div_ceil(u64::from(museum::LARGE_EXHIBITION)) {
+        exhibitions.push(museum::register(&api, museum::LARGE_EXHIBITION).await?);
+    }
+    let handlers = event_handlers(&api).await?;
+    for h in &handlers {
+        api.post_ok(
+            &format!("/admin/functions/{h}/down"),
+            &serde_json::json!({}),
+        )
+        .await?;
+    }
+    museum::book_many(&api, &exhibitions, QUERY_USERS, bookings).await?;
+    let queued = api.backlog().await?;
+    let started = Instant::now();
+    for h in &handlers {
+        api.post_ok(&format!("/admin/functions/{h}/up"), &serde_json::json!({}))
+            .await?;
+    }
+    api.drained(DRAIN_TIMEOUT).await?;
+    Ok(DrainResult {
+        bookings,
+        queued,
+        drained_in: started.elapsed(),
+    })
+}
+
+/// The names of every function that handles events.
+async fn event_handlers(api: &Api) -> anyhow::Result<Vec<String>> {
+    let functions = api.get_ok("/admin/functions").await?;
+    Ok(functions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["kind"] == "events")
+        .filter_map(|f| f["name"].as_str().map(str::to_owned))
+        .collect())
+}
+
+pub struct StoreResult {
+    pub seeded: Seeded,
+    /// From starting the gateway on the seeded folder to its first healthy answer.
+    pub startup: Duration,
+    pub report: LoadReport,
+}
+
+/// The MyPage query against a store seeded with `rows` rows.
+pub async fn store_scaling(
+    gateway: &Path,
+    rows: u64,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<StoreResult> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let seeded = museum::seed_my_pages(&data, rows, ROWS_PER_USER)
+        .await
+        .with_context(|| format!("seeding {rows} rows"))?;
+    let started = Instant::now();
+    let (process, _api) = start(gateway, &data).await?;
+    let startup = started.elapsed();
+    let requests = museum::my_pages_query(process.addr().to_string(), rows / ROWS_PER_USER);
+    let warm_up = LoadSpec {
+        concurrency,
+        duration: WARM_UP,
+    };
+    load::run(process.addr(), warm_up, requests.clone()).await?;
+    let spec = LoadSpec {
+        concurrency,
+        duration,
+    };
+    let report = load::run(process.addr(), spec, requests).await?;
+    Ok(StoreResult {
+        seeded,
+        startup,
+        report,
+    })
+}

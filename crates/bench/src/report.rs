@@ -1,0 +1,193 @@
+//! The benchmarks' results as the Markdown tables BENCHMARKS.md is made of.
+
+use std::{fmt::Write as _, time::Duration};
+
+use crate::{
+    benchmarks::{DrainResult, HttpResult, StoreResult, VIEW_POLL, ViewLatency},
+    machine::Machine,
+};
+
+/// The whole of BENCHMARKS.md: where and when it was measured, then every section.
+pub fn document(machine: &Machine, date: &str, sections: &[String]) -> String {
+    let mut out = format!(
+        "# Benchmarks\n\n\
+         Written by `scripts/bench`, which builds the gateway and the `bench` binary (crates/bench) \
+         in release and runs every benchmark below; each section names the command that \
+         reproduces its numbers alone. Every benchmark starts its own gateway process \
+         (release build, `RUST_LOG=warn`, default settings) on a fresh data folder, on \
+         127.0.0.1, with the load generator on the same machine.\n\n\
+         Machine: {}  \nDate: {date}\n",
+        machine.summary()
+    );
+    for section in sections {
+        out.push('\n');
+        out.push_str(section);
+    }
+    out
+}
+
+/// One section on its own, as a single benchmark prints it.
+pub fn standalone(machine: &Machine, date: &str, section: &str) -> String {
+    format!(
+        "Machine: {}  \nDate: {date}\n\n{section}",
+        machine.summary()
+    )
+}
+
+pub fn http_section(results: &[HttpResult], seconds: u64) -> String {
+    format!(
+        "## Local gateway: throughput and latency\n\n\
+         Command: `scripts/bench http` (one row: `scripts/bench http --endpoint query --concurrency 16`)\n\n\
+         A closed loop: each of *concurrency* clients keeps one HTTP/1.1 keep-alive connection and \
+         sends its next request as soon as the last one is answered, for {seconds} s after a 2 s \
+         warm-up. Latency runs from sending a request to having read its whole response. The \
+         query reads the MyPage of one of 100 users (5 bookings each, 500 in all). The command \
+         books one seat, round-robin over 8 exhibitions: a synchronous call to museum, then the \
+         booking and its event in one write; *bus drained after* is how long the bus then took \
+         to deliver every event the run recorded (per booking, 6 deliveries, which record 2 more events).\n\n{}",
+        http_table(results)
+    )
+}
+
+pub fn view_section(view: &ViewLatency) -> String {
+    format!(
+        "## Command to view\n\n\
+         Command: `scripts/bench view-latency`\n\n\
+         One booking at a time, each for a new user, on an otherwise idle gateway: from \
+         `POST /museum/books` answered to the booking shown as COMPLETED in \
+         `GET /museum/myPages?userId=` — three hops of the bus (Booked → confirm → \
+         EntryConfirmed → book → BookCompleted → mypage).\n\n{}",
+        view_table(view)
+    )
+}
+
+pub fn drain_section(results: &[DrainResult]) -> String {
+    let mut table = String::from(
+        "| bookings made with every handler down | deliveries queued | drained in | bookings completed/s |\n\
+         |--:|--:|--:|--:|\n",
+    );
+    for r in results {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {:.0} |",
+            thousands(r.bookings),
+            thousands(r.queued),
+            seconds(r.drained_in),
+            r.bookings as f64 / r.drained_in.as_secs_f64().max(f64::EPSILON),
+        );
+    }
+    format!(
+        "## Bus backlog\n\n\
+         Command: `scripts/bench bus-drain` (one row: `scripts/bench bus-drain --bookings 4000`)\n\n\
+         Bookings are made while every event handler is down (`POST /admin/functions/{{name}}/down`), \
+         so their deliveries queue up; then every handler comes back at once and the time runs \
+         until the bus has delivered everything, including the events those deliveries record \
+         (until `GET /admin/backlog` is 0). A bus whose cost per delivery does not grow with \
+         its backlog completes the same bookings per second in every row.\n\n{table}"
+    )
+}
+
+pub fn store_section(results: &[StoreResult], concurrency: usize, seconds: u64) -> String {
+    format!(
+        "## Store size\n\n\
+         Command: `scripts/bench store-scaling` (one row: `scripts/bench store-scaling --rows 100000`)\n\n\
+         The MyPage store is seeded directly through the embedded store API \
+         (`embedded::store::SqliteStore`, transactions of 100 rows, 10 rows per user), then \
+         the gateway starts on the folder and {concurrency} clients read random users' \
+         `GET /museum/myPages?userId=` for {seconds} s after a 2 s warm-up.\n\n{}",
+        store_table(results)
+    )
+}
+
+pub fn http_table(results: &[HttpResult]) -> String {
+    let mut out = String::from(
+        "| endpoint | concurrency | requests/s | p50 ms | p99 ms | max ms | 2xx | errors | bus drained after |\n\
+         |---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for r in results {
+        let rep = &r.report;
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
+            r.endpoint.label(),
+            rep.spec.concurrency,
+            rep.throughput(),
+            rep.latency_ms(0.50),
+            rep.latency_ms(0.99),
+            rep.latency_ms(1.0),
+            rep.ok,
+            rep.errors_described(),
+            r.drained_after.map_or_else(|| "—".to_owned(), seconds),
+        );
+    }
+    out
+}
+
+pub fn view_table(view: &ViewLatency) -> String {
+    let ms = |q: f64| view.latency.value_at_quantile(q) as f64 / 1000.0;
+    format!(
+        "| bookings | p50 ms | p99 ms | max ms | not visible within 10 s |\n\
+         |--:|--:|--:|--:|--:|\n\
+         | {} | {:.1} | {:.1} | {:.1} | {} |\n\n\
+         The view is polled every {} ms, so each number includes up to that much plus one GET.\n",
+        view.latency.len(),
+        ms(0.50),
+        ms(0.99),
+        ms(1.0),
+        view.timed_out,
+        VIEW_POLL.as_millis(),
+    )
+}
+
+pub fn store_table(results: &[StoreResult]) -> String {
+    let mut out = String::from(
+        "| MyPage rows stored | store on disk | seeded in | gateway up in | requests/s | p50 ms | p99 ms | errors |\n\
+         |--:|--:|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for r in results {
+        let rep = &r.report;
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} MiB | {:.1} s | {} ms | {:.0} | {:.2} | {:.2} | {} |",
+            thousands(r.seeded.rows),
+            r.seeded.bytes as f64 / (1024.0 * 1024.0),
+            r.seeded.seconds,
+            r.startup.as_millis(),
+            rep.throughput(),
+            rep.latency_ms(0.50),
+            rep.latency_ms(0.99),
+            rep.errors_described(),
+        );
+    }
+    out
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+/// 1000000 → 1,000,000
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+}
