@@ -621,10 +621,14 @@ impl Bus {
         let (queued, cursors): (u64, BTreeMap<String, i64>) = self
             .pool
             .read(|c| {
-                let queued =
-                    c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get::<_, i64>(0))? as u64;
-                let mut stmt = c.prepare_cached("SELECT source, seq FROM cursors")?;
-                let cursors = stmt
+                // One snapshot: a tailer commit between the two reads would count its events in
+                // neither the queue nor the untailed outbox.
+                let snapshot = c.transaction()?;
+                let queued = snapshot
+                    .query_row("SELECT COUNT(*) FROM queue", [], |r| r.get::<_, i64>(0))?
+                    as u64;
+                let cursors = snapshot
+                    .prepare_cached("SELECT source, seq FROM cursors")?
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<rusqlite::Result<_>>()?;
                 Ok::<_, anyhow::Error>((queued, cursors))

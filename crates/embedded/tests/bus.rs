@@ -399,3 +399,42 @@ async fn a_long_busy_group_does_not_starve_the_others() {
         "the other group waited behind the busy one"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backlog_never_undercounts_while_the_tailer_moves_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen: Seen = Default::default();
+    let r = Arc::new(rig(
+        dir.path(),
+        vec![("h", vec!["Happened"], handler(seen.clone(), |_, _| false))],
+    ));
+    r.switches.set("h", false).unwrap();
+    let recorded = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (writer, count) = (r.clone(), recorded.clone());
+    let recording = tokio::spawn(async move {
+        for batch in 0..200u64 {
+            let events: Vec<Envelope> = (0..10)
+                .map(|n| testkit::event(SOURCE, &format!("a{batch}"), n + 1, n as u32))
+                .collect();
+            writer
+                .store
+                .commit(Transaction {
+                    events,
+                    ..Transaction::default()
+                })
+                .await
+                .unwrap();
+            count.fetch_add(10, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    while !recording.is_finished() {
+        let at_least = recorded.load(std::sync::atomic::Ordering::SeqCst);
+        let backlog = r.bus.backlog().await.unwrap();
+        assert!(
+            backlog >= at_least,
+            "backlog {backlog} while {at_least} events wait undelivered"
+        );
+    }
+    recording.await.unwrap();
+    assert_eq!(r.bus.backlog().await.unwrap(), 2000);
+}
