@@ -27,6 +27,12 @@ struct Args {
     /// Timeout of a synchronous call between contexts, in milliseconds.
     #[arg(long, env = "SYNC_TIMEOUT_MS", default_value_t = 1000)]
     sync_timeout_ms: u64,
+    /// Consecutive failures of a synchronous call that open its circuit breaker.
+    #[arg(long, env = "BREAKER_FAILURES", default_value_t = 5)]
+    breaker_failures: u32,
+    /// How long an open breaker answers at once before it lets one probe through, in ms.
+    #[arg(long, env = "BREAKER_OPEN_MS", default_value_t = 10_000)]
+    breaker_open_ms: u64,
     /// Deliveries of an event before it becomes a dead letter.
     #[arg(long, env = "BUS_MAX_ATTEMPTS", default_value_t = 5)]
     max_attempts: u32,
@@ -57,6 +63,11 @@ async fn main() -> anyhow::Result<()> {
         Sync::Power => Durability::Power,
     };
     config.sync_timeout = Duration::from_millis(args.sync_timeout_ms);
+    config.breaker = kernel::breaker::BreakerPolicy {
+        failures_to_open: args.breaker_failures.max(1),
+        open_for: Duration::from_millis(args.breaker_open_ms),
+        ..config.breaker
+    };
     config.bus = BusConfig {
         max_attempts: args.max_attempts.max(1),
         ..BusConfig::default()

@@ -447,3 +447,30 @@ async fn the_event_flow_streams_live_and_the_ui_is_served() {
     .await;
     assert_eq!(found, Ok(true), "{seen}");
 }
+
+#[tokio::test]
+async fn a_cancellation_that_reaches_museum_before_its_booking_returns_the_seats_once() {
+    let api = Api::start().await;
+    let museum = api.exhibition(4).await;
+    api.switch("museum-museum-on-booked", false).await;
+    let id = api.book(&museum, "kim", 3).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.delete(&format!("/museum/books/{id}")).await;
+    eventually("the seats are back", || async {
+        api.capacity(&museum).await == 4
+    })
+    .await;
+    api.switch("museum-museum-on-booked", true).await;
+    api.drained().await;
+    assert_eq!(api.capacity(&museum).await, 4);
+    let seats = api
+        .get(&format!("/museum/museums/{museum}/reservations/{id}"))
+        .await
+        .body;
+    assert_eq!(
+        (seats["status"].as_str(), seats["returnedBecause"].as_str()),
+        (Some("RETURNED"), Some("BOOKING_CANCELLED"))
+    );
+}

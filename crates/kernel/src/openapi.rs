@@ -193,7 +193,7 @@ pub fn document(system: &System) -> OpenApi {
                         .schema(Some(
                             ObjectBuilder::new()
                                 .schema_type(Type::String)
-                                .min_length(Some(1)),
+                                .pattern(Some(crate::validate::ID_PATTERN)),
                         )),
                 );
             }

@@ -2,10 +2,40 @@
 
 use std::ops::RangeInclusive;
 
+use serde::Deserialize;
+
 use crate::error::AppError;
 
 /// Longest id any resource accepts in a path or a body.
 pub const MAX_ID_LEN: usize = 64;
+
+/// What `id` accepts, as the OpenAPI documents state it.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9._@-]{1,64}$";
+
+/// Deserializes a JSON integer, also when written as a number with a zero fraction (`2.0`): JSON
+/// Schema's `integer` admits both. Use with `#[serde(deserialize_with = "...")]`.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(D::Error::custom(format!(
+            "expected a whole number, got {n}"
+        ))),
+    }
+}
+
+/// `whole_number` for an optional field.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
+}
 
 /// A non-blank string of at most `max` characters, trimmed.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
@@ -84,6 +114,24 @@ mod tests {
         assert!(id("userId", "").is_err());
         assert!(id("userId", "a/b").is_err());
         assert!(id("userId", &"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_may_carry_a_zero_fraction() {
+        #[derive(Deserialize)]
+        struct Seats {
+            #[serde(deserialize_with = "whole_number")]
+            n: i64,
+            #[serde(default, deserialize_with = "optional_whole_number")]
+            m: Option<i64>,
+        }
+        let parse = |j: &str| serde_json::from_str::<Seats>(j).map(|s| (s.n, s.m));
+        assert_eq!(parse(r#"{"n": 2}"#).unwrap(), (2, None));
+        assert_eq!(parse(r#"{"n": 2.0, "m": 3.0}"#).unwrap(), (2, Some(3)));
+        assert_eq!(parse(r#"{"n": -4}"#).unwrap(), (-4, None));
+        assert!(parse(r#"{"n": 1.5}"#).is_err());
+        assert!(parse(r#"{"n": 1e300}"#).is_err());
+        assert!(parse(r#"{"n": "2"}"#).is_err());
     }
 
     #[test]

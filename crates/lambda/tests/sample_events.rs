@@ -41,6 +41,7 @@ async fn seed(m: &Museum) {
         seats: 2,
         status: ReservationStatus::Booked,
         held_at: 0,
+        returned_because: None,
     };
     tx.put(&reservation, 0).unwrap();
     aggregate::create(&exhibitions, tx, events, &cx)

@@ -23,12 +23,16 @@ pub const MAX_SEATS: i64 = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateBooking {
-    #[schema(example = "01KAMUSEUM0000000000000001")]
+    #[schema(
+        example = "01KAMUSEUM0000000000000001",
+        pattern = "^[A-Za-z0-9._@-]{1,64}$"
+    )]
     pub museum_id: String,
-    #[schema(example = "kim")]
+    #[schema(example = "kim", pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     pub user_id: String,
     /// Defaults to 1.
     #[schema(example = 2, minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "validate::optional_whole_number")]
     pub seats: Option<i64>,
 }
 

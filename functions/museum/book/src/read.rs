@@ -16,8 +16,10 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct BookFilter {
     /// Only this user's bookings.
+    #[param(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     pub user_id: Option<String>,
     /// Only the bookings of this exhibition.
+    #[param(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     pub museum_id: Option<String>,
 }
 

@@ -13,6 +13,7 @@ use crate::{Deps, domain::BY_USER};
 #[into_params(parameter_in = Query)]
 pub struct ConfirmFilter {
     /// Only this user's entries.
+    #[param(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     pub user_id: Option<String>,
 }
 

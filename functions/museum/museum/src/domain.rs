@@ -178,6 +178,16 @@ pub enum ReservationStatus {
     Returned,
 }
 
+/// Why a reservation's seats went back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnReason {
+    /// The booking was cancelled or force-cancelled.
+    BookingCancelled,
+    /// Book never recorded the booking (its compensation, or the orphan sweep).
+    NeverBooked,
+}
+
 /// The seats one booking took, keyed by the booking's id: it makes taking seats idempotent and
 /// giving them back exactly-once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -190,6 +200,9 @@ pub struct Reservation {
     pub status: ReservationStatus,
     /// Unix milliseconds when the seats were taken.
     pub held_at: i64,
+    /// Set once the seats are back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned_because: Option<ReturnReason>,
 }
 
 /// Reservations by status (the orphan sweep lists the held ones).

@@ -6,7 +6,11 @@ use std::sync::Arc;
 use kernel::{AppError, Call, Envelope, Marker};
 use museum_events::{BookCancelled, BookForceCancelled};
 
-use crate::{Deps, domain::ReservationStatus, seats};
+use crate::{
+    Deps,
+    domain::{ReservationStatus, ReturnReason},
+    seats,
+};
 
 pub const NAME: &str = "museum-museum-on-book-cancelled";
 
@@ -22,6 +26,7 @@ pub async fn on_book_cancelled(d: Arc<Deps>, event: Envelope) -> Result<(), AppE
         &d,
         &booking_id,
         &from,
+        ReturnReason::BookingCancelled,
         Some(marker),
         &Call::caused_by(&event),
     )

@@ -17,13 +17,19 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 pub struct RegisterMuseum {
     /// 전시홀
-    #[schema(example = "Hall A", min_length = 1, max_length = 100)]
+    #[schema(
+        example = "Hall A",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub hall: String,
     /// 날짜, `YYYY-MM-DD`
     #[schema(example = "2026-12-24", format = Date)]
     pub date: String,
     /// 참석가능인원
     #[schema(example = 30, minimum = 1, maximum = 100000)]
+    #[serde(deserialize_with = "validate::whole_number")]
     pub capacity: i64,
 }
 

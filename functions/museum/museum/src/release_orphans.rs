@@ -10,7 +10,7 @@ use kernel::{AppError, Call, Lookup, Tx, store::StoreError, sync::Caller};
 
 use crate::{
     Deps,
-    domain::{BY_STATUS, Reservation, ReservationStatus},
+    domain::{BY_STATUS, Reservation, ReservationStatus, ReturnReason},
     seats,
 };
 
@@ -54,8 +54,15 @@ pub async fn release_orphans(d: Arc<Deps>, cx: Call) -> Result<(), AppError> {
         match d.bookings.is_recorded(&reservation.id, &cx).await {
             Ok(true) => keep(&d, &reservation).await?,
             Ok(false) => {
-                seats::give_back(&d, &reservation.id, &[ReservationStatus::Held], None, &cx)
-                    .await?;
+                seats::give_back(
+                    &d,
+                    &reservation.id,
+                    &[ReservationStatus::Held],
+                    ReturnReason::NeverBooked,
+                    None,
+                    &cx,
+                )
+                .await?;
                 tracing::warn!(booking_id = %reservation.id, "released the seats of a booking that was never recorded");
             }
             Err(e) => {

@@ -18,7 +18,9 @@ use utoipa::ToSchema;
 
 use crate::{
     Deps,
-    domain::{MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationStatus},
+    domain::{
+        MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationStatus, ReturnReason,
+    },
     seats,
 };
 
@@ -26,9 +28,13 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 pub struct ReserveSeats {
     /// The booking taking the seats: the idempotency key.
-    #[schema(example = "01KABOOKING000000000000001")]
+    #[schema(
+        example = "01KABOOKING000000000000001",
+        pattern = "^[A-Za-z0-9._@-]{1,64}$"
+    )]
     pub booking_id: String,
     #[schema(example = 2, minimum = 1, maximum = 100)]
+    #[serde(deserialize_with = "validate::whole_number")]
     pub seats: i64,
 }
 
@@ -100,6 +106,7 @@ pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
             seats,
             status: ReservationStatus::Held,
             held_at,
+            returned_because: None,
         };
         tx.put(&reservation, 0)?;
         d.museums.store().commit(tx.into_inner()).await?;
@@ -132,6 +139,7 @@ pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
         &d,
         &booking_id,
         &[ReservationStatus::Held],
+        ReturnReason::NeverBooked,
         None,
         &req.call(),
     )

@@ -9,7 +9,7 @@ use kernel::{
 
 use crate::{
     Deps,
-    domain::{MuseumCmd, Reservation, ReservationStatus},
+    domain::{MuseumCmd, Reservation, ReservationStatus, ReturnReason},
 };
 
 /// Returns the seats of `booking_id` if its reservation's status is one of `from`.
@@ -18,6 +18,7 @@ pub async fn give_back(
     d: &Deps,
     booking_id: &str,
     from: &[ReservationStatus],
+    because: ReturnReason,
     marker: Option<Marker>,
     cx: &Call,
 ) -> Result<Option<Reservation>, AppError> {
@@ -38,7 +39,11 @@ pub async fn give_back(
             .map_err(AppError::from)?;
         let mut tx = Tx::new();
         aggregate::record(&mut tx, d.museums.store().context(), museum.doc, museum.version, events, cx)?;
-        let returned = Reservation { status: ReservationStatus::Returned, ..held.doc };
+        let returned = Reservation {
+            status: ReservationStatus::Returned,
+            returned_because: Some(because),
+            ..held.doc
+        };
         tx.put(&returned, held.version)?;
         tx.marker(marker.clone());
         d.museums.store().commit(tx.into_inner()).await.map_err(Attempt::from)?;

@@ -14,7 +14,7 @@ use crate::{Deps, view::BY_USER};
 #[into_params(parameter_in = Query)]
 pub struct MyPageQuery {
     /// Whose bookings.
-    #[param(example = "kim")]
+    #[param(example = "kim", pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     pub user_id: String,
 }
 

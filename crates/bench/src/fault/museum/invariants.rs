@@ -511,6 +511,7 @@ mod tests {
             seats,
             status,
             held_at: 0,
+            returned_because: None,
         }
     }
 
