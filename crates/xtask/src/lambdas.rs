@@ -285,6 +285,24 @@ pub async fn measure_all(root: &Path, systems: &[System]) -> anyhow::Result<Vec<
     Ok(results)
 }
 
+/// The BENCHMARKS.md section: how it was measured, then the table.
+pub fn section(results: &[Measured]) -> String {
+    let date = time::OffsetDateTime::now_utc();
+    format!(
+        "\n## Lambda binaries\n\nCommand: `scripts/bench lambdas` (`cargo run -p xtask -- measure-lambdas`), {}-{:02}-{:02}.\n\n\
+         Every function's binary from `cargo build --release` (thin LTO, stripped; x86_64 here, the \
+         deployed ones are arm64), zipped as Lambda's `bootstrap`. Each is started under a local \
+         implementation of the Lambda Runtime API with its sample event from `events/`, against the \
+         system's tables in moto: *init* is process start to its first `GET /invocation/next`, \
+         *first invocation* the event handed over to the response posted (it includes moto's own \
+         latency, a few ms a call, where DynamoDB would take single-digit ms), *peak RSS* is `VmHWM`.\n\n{}",
+        date.year(),
+        u8::from(date.month()),
+        date.day(),
+        table(results)
+    )
+}
+
 pub fn table(results: &[Measured]) -> String {
     let mut out = String::from(
         "| function | stripped | zipped | init | first invocation | peak RSS | answer |\n|---|---:|---:|---:|---:|---:|---|\n",

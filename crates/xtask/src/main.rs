@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Some("measure-lambdas") => {
             let results = xtask::lambdas::measure_all(&root, &systems).await?;
-            print!("{}", xtask::lambdas::table(&results));
+            print!("{}", xtask::lambdas::section(&results));
             Ok(())
         }
         _ => anyhow::bail!("usage: cargo run -p xtask -- generate | check | measure-lambdas"),
