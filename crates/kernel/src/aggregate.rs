@@ -118,32 +118,64 @@ where
     A: Aggregate,
     F: Fn(&A) -> Result<Vec<A::Event>, AppError>,
 {
-    if let Some(m) = &marker
-        && repo.is_applied(m).await?
-    {
-        return Ok(Outcome::AlreadyApplied);
-    }
-    let outcome = retry_on_conflict(|| async {
+    let store = repo.store();
+    let outcome = write_once(&**store, marker.as_ref(), || async {
         let current = repo.find(id).await?;
         let events = decide(&current.doc)?;
         if events.is_empty() {
-            return Ok(Outcome::Unchanged(current));
+            return Ok(Step::Skip(Outcome::Unchanged(current)));
         }
         let mut tx = Tx::new();
         let committed = record(
             &mut tx,
-            repo.store().context(),
+            store.context(),
             current.doc,
             current.version,
             events,
             cx,
         )?;
-        tx.marker(marker.clone());
-        repo.store().commit(tx.into_inner()).await?;
-        Ok(Outcome::Committed(committed))
+        Ok(Step::Write(tx, Outcome::Committed(committed)))
     })
     .await?;
     Ok(outcome.unwrap_or(Outcome::AlreadyApplied))
+}
+
+/// What one attempt of `write_once` decided.
+pub enum Step<T> {
+    /// Commit this transaction (the marker is added to it), then answer `T`.
+    Write(Tx, T),
+    /// Nothing to write; answer `T`.
+    Skip(T),
+}
+
+/// The exactly-once effect of an event handler: `attempt` reads and decides; its transaction is
+/// committed together with `marker`, so a redelivered event changes nothing. A concurrent write
+/// makes it read and decide again. `Ok(None)`: the marker shows this effect happened before.
+pub async fn write_once<T, F, Fut>(
+    store: &dyn crate::store::Store,
+    marker: Option<&Marker>,
+    attempt: F,
+) -> Result<Option<T>, AppError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Step<T>, Attempt>>,
+{
+    if let Some(m) = marker
+        && store.is_applied(m).await?
+    {
+        return Ok(None);
+    }
+    retry_on_conflict(|| async {
+        match attempt().await? {
+            Step::Skip(t) => Ok(t),
+            Step::Write(mut tx, t) => {
+                tx.marker(marker.cloned());
+                store.commit(tx.into_inner()).await?;
+                Ok(t)
+            }
+        }
+    })
+    .await
 }
 
 /// Why one attempt of a read-decide-write failed.

@@ -10,8 +10,7 @@ use std::{
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use kernel::{
-    AppError, Context, ContextId, Envelope, Function, System, function::EventInvoke,
-    function::Invoke,
+    AppError, ContextId, Envelope, Function, System, function::EventInvoke, function::Invoke,
 };
 use lambda::{
     AwsPlatform, Settings,
@@ -29,18 +28,7 @@ use xtask::template::{context_prefix, logical_id, sources};
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/museum.yaml");
 
 pub fn museum() -> System {
-    System {
-        name: museum_events::SYSTEM,
-        title: "museum",
-        contexts: vec![
-            Context::of::<museum_museum::MuseumContext>(),
-            Context::of::<museum_book::BookContext>(),
-            Context::of::<museum_confirm::ConfirmContext>(),
-            Context::of::<museum_mypage::MypageContext>(),
-        ],
-        samples: museum_events::samples,
-        sample_id: museum_events::sample_id,
-    }
+    gateway::systems::museum()
 }
 
 /// Counts what reaches AWS, by operation, from a reverse proxy in front of moto.

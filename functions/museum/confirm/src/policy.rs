@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use kernel::{
     AppError, Call, Envelope, Marker, Tx,
-    aggregate::{self, Attempt, retry_on_conflict},
+    aggregate::{self, Step},
 };
 use museum_events::{BookCancelled, BookForceCancelled, Booked};
 
@@ -68,34 +68,20 @@ async fn move_entry(
     cmd: EntryCmd,
 ) -> Result<(), AppError> {
     let marker = Marker::of(function, event, booking_id);
-    if d.entries.is_applied(&marker).await? {
-        return Ok(());
-    }
     let cx = Call::caused_by(event);
-    retry_on_conflict(|| async {
+    let store = d.entries.store();
+    aggregate::write_once(&**store, Some(&marker), || async {
         let (entry, version) = match d.entries.get(booking_id).await? {
             Some(v) => (v.doc, v.version),
             None => (Entry::of(booking_id, user_id), 0),
         };
         let events = entry.decide(version > 0, cmd.clone());
         if events.is_empty() {
-            return Ok(());
+            return Ok(Step::Skip(()));
         }
         let mut tx = Tx::new();
-        aggregate::record(
-            &mut tx,
-            d.entries.store().context(),
-            entry,
-            version,
-            events,
-            &cx,
-        )?;
-        tx.marker(Some(marker.clone()));
-        d.entries
-            .store()
-            .commit(tx.into_inner())
-            .await
-            .map_err(Attempt::from)
+        aggregate::record(&mut tx, store.context(), entry, version, events, &cx)?;
+        Ok(Step::Write(tx, ()))
     })
     .await?;
     Ok(())

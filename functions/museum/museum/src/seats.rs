@@ -3,7 +3,7 @@
 
 use kernel::{
     AppError, Call, Marker,
-    aggregate::{self, Attempt, retry_on_conflict},
+    aggregate::{self, Step},
     store::Tx,
 };
 
@@ -22,33 +22,38 @@ pub async fn give_back(
     marker: Option<Marker>,
     cx: &Call,
 ) -> Result<Option<Reservation>, AppError> {
-    if let Some(m) = &marker
-        && d.reservations.is_applied(m).await?
-    {
-        return Ok(None);
-    }
-    let done = retry_on_conflict(|| async {
-        let Some(held) = d.reservations.get(booking_id).await? else { return Ok(None) };
+    let store = d.museums.store();
+    let done = aggregate::write_once(&**store, marker.as_ref(), || async {
+        let Some(held) = d.reservations.get(booking_id).await? else {
+            return Ok(Step::Skip(None));
+        };
         if !from.contains(&held.doc.status) {
-            return Ok(Some(held.doc));
+            return Ok(Step::Skip(Some(held.doc)));
         }
         let museum = d.museums.find(&held.doc.museum_id).await?;
         let events = museum
             .doc
-            .decide(MuseumCmd::Return { booking_id: booking_id.to_owned(), seats: held.doc.seats })
+            .decide(MuseumCmd::Return {
+                booking_id: booking_id.to_owned(),
+                seats: held.doc.seats,
+            })
             .map_err(AppError::from)?;
         let mut tx = Tx::new();
-        aggregate::record(&mut tx, d.museums.store().context(), museum.doc, museum.version, events, cx)?;
+        aggregate::record(
+            &mut tx,
+            store.context(),
+            museum.doc,
+            museum.version,
+            events,
+            cx,
+        )?;
         let returned = Reservation {
             status: ReservationStatus::Returned,
             returned_because: Some(because),
             ..held.doc
         };
         tx.put(&returned, held.version)?;
-        tx.marker(marker.clone());
-        d.museums.store().commit(tx.into_inner()).await.map_err(Attempt::from)?;
-        tracing::info!(booking_id, seats = returned.seats, museum_id = %returned.museum_id, "seats returned");
-        Ok(Some(returned))
+        Ok(Step::Write(tx, Some(returned)))
     })
     .await?;
     Ok(done.flatten())

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use kernel::{
     AppError, Envelope, Marker, Tx,
-    aggregate::{Attempt, retry_on_conflict},
+    aggregate::{self, Step},
 };
 
 use crate::{
@@ -28,22 +28,14 @@ pub async fn on_entry(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
 async fn project(d: &Deps, function: &str, event: &Envelope) -> Result<(), AppError> {
     let (booking_id, _) = subject(event)?;
     let marker = Marker::of(function, event, &booking_id);
-    if d.rows.is_applied(&marker).await? {
-        return Ok(());
-    }
-    retry_on_conflict(|| async {
+    aggregate::write_once(&**d.rows.store(), Some(&marker), || async {
         let (row, version) = match d.rows.get(&booking_id).await? {
             Some(v) => (v.doc, v.version),
             None => (MyPage::default(), 0),
         };
         let mut tx = Tx::new();
         tx.put(&row.project(event)?, version)?;
-        tx.marker(Some(marker.clone()));
-        d.rows
-            .store()
-            .commit(tx.into_inner())
-            .await
-            .map_err(Attempt::from)
+        Ok(Step::Write(tx, ()))
     })
     .await?;
     Ok(())
