@@ -41,14 +41,16 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server`: `$MOTO_SERVER` if set, else the one `scripts/python-tools` installs.
-    /// An error says why it could not start; a test must fail on it, not skip.
+    /// Starts `$MOTO_SERVER` if set, else `scripts/moto_server.py` (moto answering one request
+    /// at a time, see there) on the Python that `scripts/python-tools` installs. An error says
+    /// why it could not start; a test must fail on it, not skip.
     pub async fn start() -> anyhow::Result<Self> {
-        let program = moto_server()?;
+        let (program, script) = moto_server()?;
         let port = free_port()?;
         let log = std::env::temp_dir().join(format!("moto-{port}.log"));
         let log_file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let child = Command::new(&program)
+            .args(script)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
@@ -135,21 +137,22 @@ impl Drop for Moto {
     }
 }
 
-/// Where `moto_server` is, found once per test process (tests start servers in parallel, and
-/// the install script must not run twice at once).
-fn moto_server() -> anyhow::Result<PathBuf> {
-    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+/// The program that serves moto and the script it runs, if any; found once per test process
+/// (tests start servers in parallel, and the install script must not run twice at once).
+fn moto_server() -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+    static FOUND: OnceLock<Result<(PathBuf, Option<PathBuf>), String>> = OnceLock::new();
     FOUND
         .get_or_init(|| find_moto_server().map_err(|e| format!("{e:#}")))
         .clone()
         .map_err(anyhow::Error::msg)
 }
 
-fn find_moto_server() -> anyhow::Result<PathBuf> {
+fn find_moto_server() -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
     if let Some(path) = std::env::var_os("MOTO_SERVER") {
-        return Ok(PathBuf::from(path));
+        return Ok((PathBuf::from(path), None));
     }
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/python-tools");
+    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts");
+    let script = scripts.join("python-tools");
     let output = Command::new("bash")
         .arg(&script)
         .stderr(Stdio::inherit())
@@ -169,13 +172,12 @@ fn find_moto_server() -> anyhow::Result<PathBuf> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .with_context(|| format!("{} printed no directory", script.display()))?;
-    let program = PathBuf::from(bin).join("moto_server");
+    let python = PathBuf::from(bin).join("python");
     anyhow::ensure!(
-        program.exists(),
-        "{} does not exist; is moto[server] in scripts/requirements.txt?",
-        program.display()
+        PathBuf::from(bin).join("moto_server").exists(),
+        "moto_server is not in {bin}; is moto[server] in scripts/requirements.txt?"
     );
-    Ok(program)
+    Ok((python, Some(scripts.join("moto_server.py"))))
 }
 
 fn free_port() -> anyhow::Result<u16> {
