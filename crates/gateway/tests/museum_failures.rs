@@ -371,6 +371,7 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
     api.get("/museum/museums?cursor=%21%21")
         .await
         .assert_problem(400);
+    api.get("/museum/books?cursor=").await.assert_problem(400);
     api.get("/museum/nowhere").await.assert_problem(404);
     api.send(
         reqwest::Method::PATCH,

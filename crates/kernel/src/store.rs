@@ -333,10 +333,12 @@ impl PageRequest {
                 )));
             }
         };
-        Ok(Self {
-            limit,
-            cursor: cursor.filter(|c| !c.is_empty()),
-        })
+        if cursor.as_deref() == Some("") {
+            return Err(AppError::invalid(
+                "cursor must not be empty; leave it out for the first page",
+            ));
+        }
+        Ok(Self { limit, cursor })
     }
 }
 
@@ -357,14 +359,22 @@ mod tests {
     fn paging_defaults_and_bounds() {
         assert_eq!(PageRequest::new(None, None).unwrap().limit, 50);
         assert_eq!(
-            PageRequest::new(Some(500), Some(String::new())).unwrap(),
+            PageRequest::new(Some(500), Some("abc".into())).unwrap(),
             PageRequest {
                 limit: 500,
-                cursor: None
+                cursor: Some("abc".into())
             }
         );
         assert!(PageRequest::new(Some(0), None).is_err());
         assert!(PageRequest::new(Some(501), None).is_err());
         assert!(PageRequest::new(Some(-3), None).is_err());
+    }
+
+    #[test]
+    fn an_empty_cursor_is_refused_not_read_as_the_first_page() {
+        // A client that sends back `nextCursor: null` as `?cursor=` would otherwise loop over
+        // the first page forever.
+        let err = PageRequest::new(None, Some(String::new())).unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::BAD_REQUEST);
     }
 }
