@@ -41,22 +41,22 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `$MOTO_SERVER` if set, else `scripts/moto_server.py` (moto answering one request
-    /// at a time, see there) on the Python that `scripts/python-tools` installs. An error says
-    /// why it could not start; a test must fail on it, not skip.
+    /// Starts `scripts/moto_server.py` (moto answering one request at a time, see there) on the
+    /// Python that `scripts/python-tools` installs. An error says why it could not start; a test
+    /// must fail on it, not skip.
     pub async fn start() -> anyhow::Result<Self> {
-        let (program, script) = moto_server()?;
+        let MotoServer { python, script } = moto_server()?;
         let port = free_port()?;
         let log = std::env::temp_dir().join(format!("moto-{port}.log"));
         let log_file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let child = Command::new(&program)
-            .args(script)
+        let child = Command::new(&python)
+            .arg(&script)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)
             .spawn()
-            .with_context(|| format!("starting {}", program.display()))?;
+            .with_context(|| format!("starting {}", script.display()))?;
         let endpoint = format!("http://127.0.0.1:{port}");
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
@@ -137,20 +137,23 @@ impl Drop for Moto {
     }
 }
 
-/// The program that serves moto and the script it runs, if any; found once per test process
-/// (tests start servers in parallel, and the install script must not run twice at once).
-fn moto_server() -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
-    static FOUND: OnceLock<Result<(PathBuf, Option<PathBuf>), String>> = OnceLock::new();
+#[derive(Clone)]
+struct MotoServer {
+    python: PathBuf,
+    script: PathBuf,
+}
+
+/// Found once per test process (tests start servers in parallel, and the install script must
+/// not run twice at once).
+fn moto_server() -> anyhow::Result<MotoServer> {
+    static FOUND: OnceLock<Result<MotoServer, String>> = OnceLock::new();
     FOUND
         .get_or_init(|| find_moto_server().map_err(|e| format!("{e:#}")))
         .clone()
         .map_err(anyhow::Error::msg)
 }
 
-fn find_moto_server() -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
-    if let Some(path) = std::env::var_os("MOTO_SERVER") {
-        return Ok((PathBuf::from(path), None));
-    }
+fn find_moto_server() -> anyhow::Result<MotoServer> {
     let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts");
     let script = scripts.join("python-tools");
     let output = Command::new("bash")
@@ -172,12 +175,16 @@ fn find_moto_server() -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .with_context(|| format!("{} printed no directory", script.display()))?;
-    let python = PathBuf::from(bin).join("python");
+    let bin = PathBuf::from(bin);
     anyhow::ensure!(
-        PathBuf::from(bin).join("moto_server").exists(),
-        "moto_server is not in {bin}; is moto[server] in scripts/requirements.txt?"
+        bin.join("moto_server").exists(),
+        "moto_server is not in {}; is moto[server] in scripts/requirements.txt?",
+        bin.display()
     );
-    Ok((python, Some(scripts.join("moto_server.py"))))
+    Ok(MotoServer {
+        python: bin.join("python"),
+        script: scripts.join("moto_server.py"),
+    })
 }
 
 fn free_port() -> anyhow::Result<u16> {
