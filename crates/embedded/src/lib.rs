@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod host;
 pub mod platform;
+pub mod secrets;
 pub mod sqlite;
 pub mod store;
 pub mod switches;

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use kernel::{
     AppError, ContextId, HttpRequest, HttpResponse, Platform,
     breaker::{Breaker, BreakerPolicy, InMemoryBreakerStore},
-    platform::{Notification, Notifier},
+    platform::{Notification, Notifier, Secrets},
     store::Store,
     sync::{Caller, Transport},
 };
@@ -19,6 +19,7 @@ use rusqlite::params;
 use tokio::sync::broadcast;
 
 use crate::{
+    secrets::LocalSecrets,
     sqlite::{Durability, Pool},
     store::SqliteStore,
 };
@@ -32,6 +33,8 @@ pub struct EmbeddedConfig {
     pub breaker: BreakerPolicy,
     /// Settings the contexts read (`Platform::setting`); unset ones fall back to the environment.
     pub settings: BTreeMap<String, String>,
+    /// Secrets given by the configuration (tests); others come from `LocalSecrets`.
+    pub secrets: BTreeMap<String, String>,
 }
 
 impl EmbeddedConfig {
@@ -42,6 +45,7 @@ impl EmbeddedConfig {
             sync_timeout: Duration::from_millis(1000),
             breaker: BreakerPolicy::default(),
             settings: BTreeMap::new(),
+            secrets: BTreeMap::new(),
         }
     }
 }
@@ -84,6 +88,7 @@ pub struct EmbeddedPlatform {
     breakers: Arc<InMemoryBreakerStore>,
     transport: Arc<LocalTransport>,
     notifier: Arc<LocalNotifier>,
+    secrets: Arc<LocalSecrets>,
 }
 
 impl EmbeddedPlatform {
@@ -92,7 +97,12 @@ impl EmbeddedPlatform {
             &config.data_dir.join("notifications.db"),
             config.durability,
         )?);
+        let secrets = Arc::new(LocalSecrets::new(
+            config.data_dir.join("secrets"),
+            config.secrets.clone().into_iter().collect(),
+        ));
         Ok(Self {
+            secrets,
             config,
             stores: Mutex::new(BTreeMap::new()),
             breakers: Arc::new(InMemoryBreakerStore::default()),
@@ -162,6 +172,10 @@ impl Platform for EmbeddedPlatform {
             .get(name)
             .cloned()
             .or_else(|| std::env::var(name).ok())
+    }
+
+    fn secrets(&self) -> Arc<dyn Secrets> {
+        self.secrets.clone()
     }
 }
 

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, ValueEnum};
 use embedded::{BusConfig, Durability};
-use gateway::{Gateway, GatewayConfig, systems};
+use frontdoor::{Gateway, GatewayConfig};
 use kernel::telemetry::{self, LogFormat};
 
 #[derive(Parser)]

@@ -7,7 +7,7 @@ use std::{fmt, future::Future, pin::Pin, sync::Arc, time::Duration};
 use http::Method;
 
 use crate::{
-    call::Call,
+    call::{Call, Principal},
     envelope::Envelope,
     error::AppError,
     http::{HttpRequest, HttpResponse},
@@ -57,6 +57,37 @@ pub enum Trigger {
     Every(Duration),
 }
 
+/// Who may call an HTTP function from outside.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone.
+    #[default]
+    Public,
+    /// Any caller with a valid access token (401 otherwise).
+    Authenticated,
+    /// A caller with a valid access token that carries this role (401 without one, 403 without the role).
+    Role(&'static str),
+}
+
+impl Access {
+    /// Whether `principal` may call: checked at the front door before the function runs.
+    pub fn check(self, principal: Option<&Principal>) -> Result<(), AppError> {
+        match (self, principal) {
+            (Self::Public, _) => Ok(()),
+            (_, None) => Err(AppError::Unauthorized(
+                "a valid access token is required (Authorization: Bearer ...)".into(),
+            )),
+            (Self::Authenticated, Some(_)) => Ok(()),
+            (Self::Role(role), Some(p)) if p.has_role(role) => Ok(()),
+            (Self::Role(role), Some(_)) => Err(AppError::Forbidden(format!("this needs {role}"))),
+        }
+    }
+
+    pub fn is_protected(self) -> bool {
+        self != Self::Public
+    }
+}
+
 /// A function as declared, without its dependencies.
 #[derive(Clone, Debug)]
 pub struct FnInfo {
@@ -66,6 +97,10 @@ pub struct FnInfo {
     pub doc: ApiDoc,
     /// Reserved concurrency on AWS, where the function must not overrun what it calls.
     pub reserved_concurrency: Option<u32>,
+    /// Only other contexts' synchronous calls reach it: no public route, locally or on AWS.
+    pub internal: bool,
+    /// Who may call its routes from outside (public functions only).
+    pub access: Access,
 }
 
 impl FnInfo {
@@ -75,7 +110,14 @@ impl FnInfo {
             trigger,
             doc: ApiDoc::default(),
             reserved_concurrency: None,
+            internal: false,
+            access: Access::Public,
         }
+    }
+
+    /// A route an outside client may call.
+    pub fn is_public_route(&self) -> bool {
+        matches!(self.trigger, Trigger::Http(_)) && !self.internal
     }
 }
 
@@ -153,6 +195,25 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
         self
     }
 
+    /// Reached only by other contexts' synchronous calls (declared in their `CALLS`): an outside
+    /// request gets 404 locally, and on AWS it has no route at all.
+    pub fn internal(mut self) -> Self {
+        self.info.internal = true;
+        self
+    }
+
+    /// Needs a valid access token.
+    pub fn authenticated(mut self) -> Self {
+        self.info.access = Access::Authenticated;
+        self
+    }
+
+    /// Needs a valid access token carrying `role`.
+    pub fn role(mut self, role: &'static str) -> Self {
+        self.info.access = Access::Role(role);
+        self
+    }
+
     pub fn doc(mut self, doc: ApiDoc) -> Self {
         self.info.doc = doc;
         self
@@ -209,6 +270,13 @@ pub enum Invoke {
 /// A bounded context as the hosts see it: its id, its dependencies and its functions.
 pub trait BoundedContext: 'static {
     const ID: ContextId;
+    /// The contexts whose internal functions this one calls synchronously. The platform refuses
+    /// a caller to any other; on AWS only these grant the invoke permission.
+    const CALLS: &'static [ContextId] = &[];
+    /// The settings its `deps` reads, with their defaults.
+    const SETTINGS: &'static [Setting] = &[];
+    /// The secrets its `deps` reads.
+    const SECRETS: &'static [SecretSpec] = &[];
     type Deps: Send + Sync + 'static;
     /// Builds the ports this context's functions use, from the platform's adapters.
     fn deps(platform: &dyn Platform) -> anyhow::Result<Self::Deps>;
@@ -222,6 +290,9 @@ pub struct Context {
     pub id: ContextId,
     /// The Rust path of the context's type, e.g. `museum_book::BookContext` (for generated mains).
     pub type_path: &'static str,
+    pub calls: &'static [ContextId],
+    pub settings: &'static [Setting],
+    pub secrets: &'static [SecretSpec],
     describe: fn() -> Vec<FnInfo>,
     build: fn(&dyn Platform) -> anyhow::Result<Vec<Function>>,
 }
@@ -231,9 +302,17 @@ impl Context {
         Self {
             id: C::ID,
             type_path: std::any::type_name::<C>(),
+            calls: C::CALLS,
+            settings: C::SETTINGS,
+            secrets: C::SECRETS,
             describe: || C::functions().iter().map(|s| s.info().clone()).collect(),
             build: |p| {
-                let deps = Arc::new(C::deps(p)?);
+                let declared = Declared {
+                    inner: p,
+                    context: C::ID,
+                    calls: C::CALLS,
+                };
+                let deps = Arc::new(C::deps(&declared)?);
                 Ok(C::functions()
                     .into_iter()
                     .map(|s| s.bind(C::ID, deps.clone()))
@@ -251,12 +330,107 @@ impl Context {
     }
 }
 
+/// A setting a context reads through `Platform::setting`: an environment variable on Lambda (the
+/// template sets the default), a flag or environment variable on the local gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+impl Setting {
+    pub const fn new(name: &'static str, default: &'static str, doc: &'static str) -> Self {
+        Self { name, default, doc }
+    }
+
+    /// The setting's value as `T`: the platform's, or the declared default.
+    pub fn read<T: std::str::FromStr>(&self, platform: &dyn Platform) -> anyhow::Result<T>
+    where
+        T::Err: fmt::Display,
+    {
+        let raw = platform.setting(self.name);
+        let raw = raw.as_deref().unwrap_or(self.default);
+        raw.parse()
+            .map_err(|e| anyhow::anyhow!("setting {}={raw:?}: {e}", self.name))
+    }
+}
+
+/// A secret a context reads through `Platform::secrets`: Secrets Manager on AWS (generated at
+/// deploy time, never a default); locally the environment variable of that name, else a file
+/// in the data folder, else `local_default`, else a random value kept in the data folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecretSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub local_default: Option<&'static str>,
+}
+
+impl SecretSpec {
+    pub const fn new(name: &'static str, doc: &'static str) -> Self {
+        Self {
+            name,
+            doc,
+            local_default: None,
+        }
+    }
+
+    /// A default for the local gateway only (never used on AWS).
+    pub const fn local_default(mut self, value: &'static str) -> Self {
+        self.local_default = Some(value);
+        self
+    }
+}
+
+/// The platform as one context's `deps` sees it: a caller only to the contexts it declares in
+/// `CALLS`, so an undeclared call fails at start (on AWS it would lack the permission).
+struct Declared<'a> {
+    inner: &'a dyn Platform,
+    context: ContextId,
+    calls: &'static [ContextId],
+}
+
+impl Platform for Declared<'_> {
+    fn store(&self, context: ContextId) -> anyhow::Result<Arc<dyn crate::store::Store>> {
+        self.inner.store(context)
+    }
+
+    fn caller(&self, from: ContextId, to: ContextId) -> anyhow::Result<crate::sync::Caller> {
+        anyhow::ensure!(
+            from == self.context && self.calls.contains(&to),
+            "{from} calls {to}, but {} declares CALLS = {:?}",
+            self.context,
+            self.calls
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        );
+        self.inner.caller(from, to)
+    }
+
+    fn notifier(&self, context: ContextId) -> anyhow::Result<Arc<dyn crate::platform::Notifier>> {
+        self.inner.notifier(context)
+    }
+
+    fn setting(&self, name: &str) -> Option<String> {
+        self.inner.setting(name)
+    }
+
+    fn secrets(&self) -> Arc<dyn crate::platform::Secrets> {
+        self.inner.secrets()
+    }
+}
+
 /// A system: its prefix on the front door and its bounded contexts.
 #[derive(Clone)]
 pub struct System {
     pub name: &'static str,
     pub title: &'static str,
     pub contexts: Vec<Context>,
+    /// How access tokens are checked on its protected routes (a system with none has none).
+    pub auth: Option<crate::auth::TokenPolicy>,
+    /// The system's page in the local web UI (HTML), served at `/ui/<name>`.
+    pub ui: Option<&'static str>,
     /// One recorded example of each event the system publishes.
     pub samples: fn() -> Vec<crate::envelope::Envelope>,
     /// The id sample requests use for path parameter `param` of the route `path`.
@@ -271,4 +445,98 @@ impl System {
             .flat_map(|c| c.functions().into_iter().map(|f| (c.id, f)))
             .collect()
     }
+
+    pub fn context(&self, id: ContextId) -> Option<&Context> {
+        self.contexts.iter().find(|c| c.id == id)
+    }
+
+    /// What the platform requires of every declaration; each problem named. The systems' test
+    /// runs it over every system, so a mistake fails the build's tests, not a deployment.
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        if !is_kebab(self.name) || self.name.contains('-') {
+            problems.push(format!(
+                "system name {:?} must be lowercase letters and digits",
+                self.name
+            ));
+        }
+        for context in &self.contexts {
+            if context.id.system != self.name {
+                problems.push(format!(
+                    "context {} is not of system {}",
+                    context.id, self.name
+                ));
+            }
+            if !is_kebab(context.id.name) || context.id.name.contains('-') {
+                problems.push(format!(
+                    "context name {:?} must be lowercase letters and digits",
+                    context.id.name
+                ));
+            }
+            for to in context.calls {
+                let internal = self
+                    .context(*to)
+                    .map(|c| c.functions().iter().any(|f| f.internal))
+                    .unwrap_or(false);
+                if !internal {
+                    problems.push(format!(
+                        "{} calls {to}, which has no internal function in {}",
+                        context.id, self.name
+                    ));
+                }
+            }
+            let prefix = format!("{}-{}-", self.name, context.id.name);
+            for f in context.functions() {
+                if !names.insert(f.name) {
+                    problems.push(format!("function name {} is declared twice", f.name));
+                }
+                if !f.name.starts_with(&prefix) || !is_kebab(f.name) || f.name.len() == prefix.len()
+                {
+                    problems.push(format!(
+                        "function name {} must be `{prefix}<verb>` in lowercase kebab-case",
+                        f.name
+                    ));
+                }
+                if f.name.len() > MAX_FUNCTION_NAME {
+                    problems.push(format!(
+                        "function name {} is longer than {MAX_FUNCTION_NAME} characters",
+                        f.name
+                    ));
+                }
+                let http = matches!(f.trigger, Trigger::Http(_));
+                if f.internal && !http {
+                    problems.push(format!("{} is internal but has no route", f.name));
+                }
+                if f.access.is_protected() && (f.internal || !http) {
+                    problems.push(format!("{} needs a token but is no public route", f.name));
+                }
+                if f.access.is_protected() && self.auth.is_none() {
+                    problems.push(format!(
+                        "{} needs a token but {} declares no token policy",
+                        f.name, self.name
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// Longest function name: AWS allows 64 for a Lambda, and the deployment prefixes each with
+/// the stack's short name (at most 16 characters and a dash).
+pub const MAX_FUNCTION_NAME: usize = 64 - 17;
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

@@ -2,6 +2,7 @@
 //! storage engine and no AWS type; adapters implement its ports.
 
 pub mod aggregate;
+pub mod auth;
 pub mod breaker;
 pub mod call;
 pub mod envelope;
@@ -20,10 +21,13 @@ pub use aggregate::{Aggregate, Committed, Outcome};
 pub use call::{Call, Principal};
 pub use envelope::{Envelope, Event};
 pub use error::{AppError, AppResult};
-pub use function::{BoundedContext, Context, ContextId, FnSpec, Function, System, Trigger};
+pub use function::{
+    Access, BoundedContext, Context, ContextId, FnSpec, Function, SecretSpec, Setting, System,
+    Trigger,
+};
 pub use http::{HttpRequest, HttpResponse, RequestExt, reply};
 pub use openapi::ApiDoc;
-pub use platform::Platform;
+pub use platform::{Platform, Secret, Secrets};
 pub use store::{
     Document, Keys, Lookup, Marker, Order, Page, PageRequest, Repo, Slot, Tx, Versioned,
 };

@@ -162,7 +162,8 @@ pub fn path_params(path: &str) -> impl Iterator<Item = &str> {
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
 }
 
-/// The OpenAPI document of one system, every path under its prefix.
+/// The OpenAPI document of one system: every public path under its prefix (internal functions
+/// are no part of the API a client can call).
 pub fn document(system: &System) -> OpenApi {
     let mut schemas = BTreeMap::new();
     let problem = SchemaOf::of::<Problem<'static>>().register(&mut schemas);
@@ -173,6 +174,9 @@ pub fn document(system: &System) -> OpenApi {
         let Trigger::Http(routes) = &f.trigger else {
             continue;
         };
+        if f.internal {
+            continue;
+        }
         for (i, route) in routes.iter().enumerate() {
             let doc = &f.doc;
             let operation_id = if i == 0 {

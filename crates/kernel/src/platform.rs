@@ -17,9 +17,40 @@ pub trait Platform: Send + Sync {
     fn notifier(&self, context: ContextId) -> anyhow::Result<Arc<dyn Notifier>>;
     /// Configuration (environment variables on Lambda; flags and environment locally).
     fn setting(&self, name: &str) -> Option<String>;
+    /// The secret store (Secrets Manager on AWS; environment, a file or a generated value locally).
+    fn secrets(&self) -> Arc<dyn Secrets>;
+}
+
+/// A secret's value. It never prints: `Debug` and `Display` show only that it is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The value, for the one place that needs it (a key, a comparison).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Where secrets come from. Reads are cached by the adapters: a Lambda reads each secret once.
+#[async_trait]
+pub trait Secrets: Send + Sync {
+    /// The secret declared as `spec`; an error if the store cannot give it.
+    async fn secret(&self, spec: &crate::function::SecretSpec) -> anyhow::Result<Secret>;
 }
 
 /// A setting parsed as `T`, or `default` when unset; a value that does not parse is an error.
+/// Prefer declaring it (`kernel::Setting`) so that the template and the docs know it.
 pub fn setting<T: FromStr>(platform: &dyn Platform, name: &str, default: T) -> anyhow::Result<T>
 where
     T::Err: std::fmt::Display,

@@ -9,8 +9,9 @@ use crate::error::AppError;
 /// Longest id any resource accepts in a path or a body.
 pub const MAX_ID_LEN: usize = 64;
 
-/// What `id` accepts, as the OpenAPI documents state it.
-pub const ID_PATTERN: &str = "^[A-Za-z0-9._@-]{1,64}$";
+/// What `id` accepts, as the OpenAPI documents state it (`.` and `..` are not ids: in a path they
+/// would name another resource).
+pub const ID_PATTERN: &str = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$";
 
 /// Deserializes a JSON integer, also when written as a number with a zero fraction (`2.0`): JSON
 /// Schema's `integer` admits both. Use with `#[serde(deserialize_with = "...")]`.
@@ -59,6 +60,8 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
 /// An identifier: 1–64 characters of letters, digits, `-`, `_`, `.`, `@`.
 pub fn id(field: &str, value: &str) -> Result<String, AppError> {
     let ok = !value.is_empty()
+        && value != "."
+        && value != ".."
         && value.len() <= MAX_ID_LEN
         && value
             .bytes()
@@ -67,7 +70,7 @@ pub fn id(field: &str, value: &str) -> Result<String, AppError> {
         Ok(value.to_owned())
     } else {
         Err(AppError::invalid(format!(
-            "`{field}` must be 1–{MAX_ID_LEN} letters, digits, '-', '_', '.' or '@'"
+            "`{field}` must be 1–{MAX_ID_LEN} letters, digits, '-', '_', '.' or '@' (and not `.` or `..`)"
         )))
     }
 }
@@ -113,6 +116,9 @@ mod tests {
         assert!(id("userId", "user-1").is_ok());
         assert!(id("userId", "").is_err());
         assert!(id("userId", "a/b").is_err());
+        assert!(id("id", ".").is_err());
+        assert!(id("id", "..").is_err());
+        assert!(id("id", "...").is_ok());
         assert!(id("userId", &"x".repeat(65)).is_err());
     }
 

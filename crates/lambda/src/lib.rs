@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod notify;
 pub mod platform;
 pub mod publisher;
+pub mod secrets;
 pub mod transport;
 
 pub use entry::run;

@@ -11,13 +11,13 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use kernel::{
     ContextId, Platform,
     breaker::{Breaker, BreakerPolicy},
-    platform::{Notifier, setting},
+    platform::{Notifier, Secrets, setting},
     store::Store,
     sync::Caller,
 };
 
 use crate::{
-    breaker::DynamoBreakerStore, dynamo::DynamoStore, notify::SnsNotifier,
+    breaker::DynamoBreakerStore, dynamo::DynamoStore, notify::SnsNotifier, secrets::SecretsManager,
     transport::HttpsTransport,
 };
 
@@ -71,6 +71,7 @@ pub struct AwsPlatform {
     settings: Settings,
     /// One per instance, shared by its callers, so that its short read cache is too.
     breakers: OnceLock<Arc<DynamoBreakerStore>>,
+    secrets: Arc<SecretsManager>,
 }
 
 impl AwsPlatform {
@@ -86,6 +87,7 @@ impl AwsPlatform {
             dynamo: aws_sdk_dynamodb::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             http: crate::transport::client()?,
+            secrets: SecretsManager::new(config.clone(), settings.clone()),
             settings,
             breakers: OnceLock::new(),
         })
@@ -142,6 +144,10 @@ impl Platform for AwsPlatform {
 
     fn setting(&self, name: &str) -> Option<String> {
         self.settings.get(name).map(str::to_owned)
+    }
+
+    fn secrets(&self) -> Arc<dyn Secrets> {
+        self.secrets.clone()
     }
 }
 

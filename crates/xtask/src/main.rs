@@ -7,7 +7,7 @@ use anyhow::Context as _;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let root = xtask::workspace_root();
-    let systems = gateway::systems::all();
+    let systems = systems::all();
     match std::env::args().nth(1).as_deref() {
         Some("generate") => {
             for (path, contents) in xtask::generated(&systems) {

@@ -7,7 +7,7 @@ use std::{collections::BTreeSet, path::PathBuf};
 #[test]
 fn committed_templates_and_mains_match_the_declarations() {
     let root = xtask::workspace_root();
-    let stale = xtask::stale(&root, &gateway::systems::all());
+    let stale = xtask::stale(&root, &systems::all());
     assert!(
         stale.is_empty(),
         "stale generated files (run `cargo run -p xtask -- generate`): {stale:?}"
@@ -17,7 +17,7 @@ fn committed_templates_and_mains_match_the_declarations() {
 #[test]
 fn every_lambda_main_belongs_to_a_declared_function() {
     let root = xtask::workspace_root();
-    let systems = gateway::systems::all();
+    let systems = systems::all();
     let generated: BTreeSet<PathBuf> = xtask::generated(&systems)
         .into_iter()
         .map(|(p, _)| p)
@@ -40,7 +40,7 @@ fn every_lambda_main_belongs_to_a_declared_function() {
 #[test]
 fn the_template_declares_every_function_once() {
     let root = xtask::workspace_root();
-    for system in gateway::systems::all() {
+    for system in systems::all() {
         let template =
             std::fs::read_to_string(root.join(format!("infra/{}.yaml", system.name))).unwrap();
         for (_, f) in system.functions() {

@@ -28,7 +28,7 @@ use xtask::template::{context_prefix, logical_id, sources};
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/museum.yaml");
 
 pub fn museum() -> System {
-    gateway::systems::museum()
+    museum_system::system()
 }
 
 /// Counts what reaches AWS, by operation, from a reverse proxy in front of moto.

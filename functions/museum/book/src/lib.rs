@@ -5,6 +5,7 @@
 //! | `museum-book-create` | `POST /books` | 2, 3 |
 //! | `museum-book-list`, `museum-book-get` | `GET /books[/{id}]` | 2 |
 //! | `museum-book-cancel` | `DELETE /books/{id}`, `POST /books/{id}/cancel` | 6 |
+//! | `museum-book-standing` | `GET /books/{id}/standing` (internal: museum asks before giving seats back) | 3 |
 //! | `museum-book-on-entry-confirmed` | `EntryConfirmed` | 4, 5 |
 //! | `museum-book-on-museum-deleted` | `MuseumDeleted` | 10 |
 
@@ -39,6 +40,7 @@ pub struct Deps {
 
 impl BoundedContext for BookContext {
     const ID: ContextId = BOOK;
+    const CALLS: &'static [ContextId] = &[MUSEUM];
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
@@ -63,6 +65,17 @@ impl BoundedContext for BookContext {
             ),
             FnSpec::http("museum-book-get", Method::GET, "/books/{id}", read::get)
                 .doc(ApiDoc::new("Read a booking").reply::<Booking>(200)),
+            FnSpec::http(
+                "museum-book-standing",
+                Method::GET,
+                "/books/{id}/standing",
+                read::standing,
+            )
+            .internal()
+            .doc(
+                ApiDoc::new("What book recorded about a booking (museum asks)")
+                    .reply::<read::Standing>(200),
+            ),
             FnSpec::http(
                 "museum-book-cancel",
                 Method::DELETE,

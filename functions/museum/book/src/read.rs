@@ -37,3 +37,24 @@ pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let id = validate::id("id", req.param("id")?)?;
     reply::ok(&d.bookings.find(&id).await?.doc)
 }
+
+/// What book's own record says about a booking, for museum (internal): whether the seats a
+/// booking took may be given back.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    pub booking_id: String,
+    pub museum_id: String,
+    pub status: crate::domain::BookingStatus,
+}
+
+/// `GET /books/{id}/standing` (internal): 404 when book never recorded the booking.
+pub async fn standing(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let id = validate::id("id", req.param("id")?)?;
+    let booking = d.bookings.find(&id).await?.doc;
+    reply::ok(&Standing {
+        booking_id: booking.id,
+        museum_id: booking.museum_id,
+        status: booking.status,
+    })
+}

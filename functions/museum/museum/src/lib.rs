@@ -4,9 +4,9 @@
 //! |---|---|---|
 //! | `museum-museum-register` | `POST /museums` | 1 |
 //! | `museum-museum-list`, `museum-museum-get` | `GET /museums[/{id}]` | 1 |
-//! | `museum-museum-reserve` | `POST /museums/{id}/reservations` (book's sync call) | 3 |
-//! | `museum-museum-reservation` | `GET /museums/{id}/reservations/{bookingId}` | 3 |
-//! | `museum-museum-release` | `DELETE /museums/{id}/reservations/{bookingId}` (book's compensation) | 3 |
+//! | `museum-museum-reserve` | `POST /museums/{id}/reservations` (internal: book's sync call) | 3 |
+//! | `museum-museum-reservation` | `GET /museums/{id}/reservations/{bookingId}` (internal) | 3 |
+//! | `museum-museum-release` | `DELETE /museums/{id}/reservations/{bookingId}` (internal: book's compensation) | 3 |
 //! | `museum-museum-delete` | `DELETE /museums/{id}` | 9 |
 //! | `museum-museum-on-booked` | `Booked` | 3 |
 //! | `museum-museum-on-book-cancelled` | `BookCancelled`, `BookForceCancelled` | 7 |
@@ -46,6 +46,7 @@ pub struct Deps {
 
 impl BoundedContext for MuseumContext {
     const ID: ContextId = MUSEUM;
+    const CALLS: &'static [ContextId] = &[BOOK];
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
@@ -92,8 +93,9 @@ impl BoundedContext for MuseumContext {
                 "/museums/{id}/reservations",
                 reserve::reserve,
             )
-            // Capped: a booking storm must not become a write storm on one exhibition's seats;
-            // beyond the cap book's breaker answers at once.
+            .internal()
+            // Capped on AWS when the deployment turns reserved concurrency on: a booking storm
+            // must not become a write storm on one exhibition's seats.
             .reserved_concurrency(20)
             .doc(
                 ApiDoc::new("Take seats for a booking (idempotent on bookingId)")
@@ -106,6 +108,7 @@ impl BoundedContext for MuseumContext {
                 "/museums/{id}/reservations/{bookingId}",
                 reserve::get,
             )
+            .internal()
             .doc(ApiDoc::new("Read the seats a booking holds").reply::<Reservation>(200)),
             FnSpec::http(
                 "museum-museum-release",
@@ -113,6 +116,7 @@ impl BoundedContext for MuseumContext {
                 "/museums/{id}/reservations/{bookingId}",
                 reserve::release,
             )
+            .internal()
             .doc(
                 ApiDoc::new("Give back the seats of a booking that was never recorded")
                     .reply::<Reservation>(200),

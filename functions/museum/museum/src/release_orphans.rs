@@ -16,26 +16,49 @@ use crate::{
 
 pub const NAME: &str = "museum-museum-release-orphans";
 
+/// What book's own record says about a booking: the only proof museum accepts before it gives
+/// a booking's seats back outside the cancellation events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Book never recorded it: its seats were taken for nothing.
+    NeverRecorded,
+    /// Booked or completed: its seats stay taken.
+    Live,
+    /// Cancelled or force-cancelled: its seats come back.
+    Cancelled,
+}
+
 /// The question museum asks book.
 #[async_trait]
 pub trait Bookings: Send + Sync {
-    /// Whether book recorded the booking.
-    async fn is_recorded(&self, booking_id: &str, cx: &Call) -> Result<bool, AppError>;
+    async fn standing(&self, booking_id: &str, cx: &Call) -> Result<Standing, AppError>;
 }
 
+/// Book's internal `GET /books/{id}/standing`, through a `Caller` (timeout, breaker).
 pub struct BookingsOverHttp(pub Caller);
+
+#[derive(serde::Deserialize)]
+struct BookStanding {
+    status: String,
+}
 
 #[async_trait]
 impl Bookings for BookingsOverHttp {
-    async fn is_recorded(&self, booking_id: &str, cx: &Call) -> Result<bool, AppError> {
-        let uri = museum_events::path(&format!("/books/{booking_id}"));
+    async fn standing(&self, booking_id: &str, cx: &Call) -> Result<Standing, AppError> {
+        let uri = museum_events::path(&format!("/books/{booking_id}/standing"));
         let request = http::Request::get(uri)
             .body(bytes::Bytes::new())
             .map_err(AppError::internal)?;
         let response = self.0.call(request, cx).await?;
         match response.status() {
-            s if s.is_success() => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
+            s if s.is_success() => {
+                let b: BookStanding = kernel::sync::decode("book", &response)?;
+                Ok(match b.status.as_str() {
+                    "BOOKED" | "COMPLETED" => Standing::Live,
+                    _ => Standing::Cancelled,
+                })
+            }
+            StatusCode::NOT_FOUND => Ok(Standing::NeverRecorded),
             s => Err(AppError::internal(anyhow::anyhow!("book answered {s}"))),
         }
     }
@@ -51,9 +74,10 @@ pub async fn release_orphans(d: Arc<Deps>, cx: Call) -> Result<(), AppError> {
         .into_iter()
         .filter(|r| now_ms - r.held_at >= d.hold.as_millis() as i64);
     for reservation in due {
-        match d.bookings.is_recorded(&reservation.id, &cx).await {
-            Ok(true) => keep(&d, &reservation).await?,
-            Ok(false) => {
+        match d.bookings.standing(&reservation.id, &cx).await {
+            // A cancelled booking's seats come back through its cancellation event.
+            Ok(Standing::Live | Standing::Cancelled) => keep(&d, &reservation).await?,
+            Ok(Standing::NeverRecorded) => {
                 seats::give_back(
                     &d,
                     &reservation.id,

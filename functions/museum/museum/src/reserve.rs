@@ -21,6 +21,7 @@ use crate::{
     domain::{
         MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationStatus, ReturnReason,
     },
+    release_orphans::Standing,
     seats,
 };
 
@@ -132,25 +133,38 @@ pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     }
 }
 
+/// Gives back the seats of a booking book could not record. The call proves its right: the
+/// reservation must be this exhibition's (checked before anything changes), and book's own
+/// record must say the booking was never recorded or was cancelled; a live booking keeps its
+/// seats (409), so a forged or replayed release changes nothing.
 pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
     let museum_id = validate::id("id", req.param("id")?)?;
     let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
-    match seats::give_back(
-        &d,
-        &booking_id,
-        &[ReservationStatus::Held],
-        ReturnReason::NeverBooked,
-        None,
-        &req.call(),
-    )
-    .await?
-    {
-        Some(r) if r.museum_id == museum_id && r.status == ReservationStatus::Returned => {
-            reply::ok(&r)
+    let cx = req.call();
+    let held = match d.reservations.get(&booking_id).await? {
+        Some(r) if r.doc.museum_id == museum_id => r.doc,
+        _ => return Err(AppError::not_found("Reservation", booking_id)),
+    };
+    if held.status == ReservationStatus::Returned {
+        return reply::ok(&held);
+    }
+    let because = match d.bookings.standing(&booking_id, &cx).await? {
+        Standing::NeverRecorded => ReturnReason::NeverBooked,
+        Standing::Cancelled => ReturnReason::BookingCancelled,
+        Standing::Live => {
+            return Err(AppError::conflict(format!(
+                "booking {booking_id} is recorded; cancel the booking instead"
+            )));
         }
-        Some(r) if r.museum_id == museum_id => Err(AppError::conflict(format!(
+    };
+    let from: &[ReservationStatus] = match because {
+        ReturnReason::NeverBooked => &[ReservationStatus::Held],
+        ReturnReason::BookingCancelled => &[ReservationStatus::Held, ReservationStatus::Booked],
+    };
+    match seats::give_back(&d, &booking_id, from, because, None, &cx).await? {
+        Some(r) if r.status == ReservationStatus::Returned => reply::ok(&r),
+        _ => Err(AppError::conflict(format!(
             "booking {booking_id} is recorded; cancel the booking instead"
         ))),
-        _ => Err(AppError::not_found("Reservation", booking_id)),
     }
 }

@@ -1,12 +1,9 @@
-//! Every system the front door serves, each with its bounded contexts.
+//! SK Museum — exhibition booking (seed 002, DOMAINS.md §3): the system as the hosts see it, its
+//! bounded contexts and its page in the web UI.
 
 use kernel::{Context, System};
 
-pub fn all() -> Vec<System> {
-    vec![museum()]
-}
-
-pub fn museum() -> System {
+pub fn system() -> System {
     System {
         name: museum_events::SYSTEM,
         title: "SK Museum — exhibition booking",
@@ -16,6 +13,8 @@ pub fn museum() -> System {
             Context::of::<museum_confirm::ConfirmContext>(),
             Context::of::<museum_mypage::MypageContext>(),
         ],
+        auth: None,
+        ui: None,
         samples: museum_events::samples,
         sample_id: museum_events::sample_id,
     }

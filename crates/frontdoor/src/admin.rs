@@ -55,6 +55,10 @@ struct FunctionState {
     event_types: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     every_seconds: Option<u64>,
+    /// Reached only by other contexts' synchronous calls, never from outside.
+    internal: bool,
+    /// Who may call it: `public`, `authenticated` or `role:<ROLE>`.
+    access: String,
     up: bool,
 }
 
@@ -71,6 +75,12 @@ async fn functions(State(host): Shared) -> Json<Vec<FunctionState>> {
                 source: None,
                 event_types: vec![],
                 every_seconds: None,
+                internal: f.info.internal,
+                access: match f.info.access {
+                    kernel::Access::Public => "public".into(),
+                    kernel::Access::Authenticated => "authenticated".into(),
+                    kernel::Access::Role(role) => format!("role:{role}"),
+                },
                 up: host.switches.is_up(f.info.name),
             };
             match &f.info.trigger {

@@ -15,7 +15,9 @@ use axum::{
 use futures::FutureExt;
 use http::HeaderValue;
 use kernel::{
-    AppError, Call,
+    Access, AppError, Call,
+    auth::{Tokens, bearer},
+    call::Principal,
     function::HttpInvoke,
     http::{MAX_BODY_BYTES, PathParams},
     sync::CORRELATION_HEADER,
@@ -31,6 +33,9 @@ pub struct HttpFunction {
     pub name: &'static str,
     pub invoke: HttpInvoke,
     pub switches: Arc<Switchboard>,
+    pub access: Access,
+    /// The system's token checker, if it has one.
+    pub tokens: Option<Arc<Tokens>>,
 }
 
 pub fn problem(error: &AppError, instance: &str, correlation_id: &str) -> Response {
@@ -39,6 +44,30 @@ pub fn problem(error: &AppError, instance: &str, correlation_id: &str) -> Respon
 }
 
 impl HttpFunction {
+    /// The caller's principal where the route needs one: 401 without a valid access token, 403
+    /// without the route's role.
+    fn authenticate(
+        &self,
+        headers: &http::HeaderMap,
+        cx: &Call,
+    ) -> Result<Option<Principal>, AppError> {
+        if !self.access.is_protected() {
+            return Ok(None);
+        }
+        let tokens = self.tokens.as_ref().ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "{} needs a token but its system has no token policy",
+                self.name
+            ))
+        })?;
+        let principal = match bearer(headers)? {
+            Some(token) => Some(tokens.principal(token, cx.now)?),
+            None => None,
+        };
+        self.access.check(principal.as_ref())?;
+        Ok(principal)
+    }
+
     pub async fn serve(
         self: Arc<Self>,
         params: Result<Path<Vec<(String, String)>>, PathRejection>,
@@ -75,6 +104,11 @@ impl HttpFunction {
         instance: &str,
     ) -> Response {
         let fail = |e: AppError| problem(&e, instance, &cx.correlation_id);
+        // The door first: a caller without the right token never reaches the function.
+        let principal = match self.authenticate(req.headers(), cx) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
         if !self.switches.is_up(self.name) {
             return fail(AppError::unavailable(self.name, 5));
         }
@@ -92,7 +126,11 @@ impl HttpFunction {
             }
         };
         let mut request = http::Request::from_parts(parts, bytes);
-        request.extensions_mut().insert(cx.clone());
+        let cx = match principal {
+            Some(p) => cx.clone().with_principal(p),
+            None => cx.clone(),
+        };
+        request.extensions_mut().insert(cx);
         request.extensions_mut().insert(PathParams(params));
         let call = AssertUnwindSafe((self.invoke)(request)).catch_unwind();
         match tokio::time::timeout(FUNCTION_TIMEOUT, call).await {

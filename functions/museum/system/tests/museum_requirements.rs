@@ -4,11 +4,11 @@
 mod support;
 
 use serde_json::json;
-use support::{Api, eventually};
+use support::{MuseumSteps, eventually};
 
 #[tokio::test]
 async fn r01_the_museum_registers_an_exhibition_and_reads_it_back() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let r = api
         .post(
             "/museum/museums",
@@ -35,7 +35,7 @@ async fn r01_the_museum_registers_an_exhibition_and_reads_it_back() {
 
 #[tokio::test]
 async fn r02_a_user_books_one_seat_by_default() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(5).await;
     let r = api
         .post(
@@ -62,7 +62,7 @@ async fn r02_a_user_books_one_seat_by_default() {
 
 #[tokio::test]
 async fn r03_booking_takes_seats_synchronously_and_never_below_zero() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     api.book(&museum, "kim", 2).await;
     assert_eq!(
@@ -99,7 +99,7 @@ async fn r03_booking_takes_seats_synchronously_and_never_below_zero() {
 
 #[tokio::test]
 async fn r03_museum_down_refuses_the_booking() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     api.switch("museum-museum-reserve", false).await;
     let r = api
@@ -117,7 +117,7 @@ async fn r03_museum_down_refuses_the_booking() {
 
 #[tokio::test]
 async fn r04_r05_the_booking_completes_when_confirm_has_recorded_the_entry() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     let booking = api.book(&museum, "kim", 1).await;
     let id = booking["id"].as_str().unwrap().to_owned();
@@ -142,7 +142,7 @@ async fn r04_r05_the_booking_completes_when_confirm_has_recorded_the_entry() {
 
 #[tokio::test]
 async fn r06_a_user_cancels_by_delete_or_by_post() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     let a = api.book(&museum, "kim", 1).await["id"]
         .as_str()
@@ -174,7 +174,7 @@ async fn r06_a_user_cancels_by_delete_or_by_post() {
 
 #[tokio::test]
 async fn r07_cancelled_seats_come_back_asynchronously() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     let id = api.book(&museum, "kim", 2).await["id"]
         .as_str()
@@ -192,7 +192,7 @@ async fn r07_cancelled_seats_come_back_asynchronously() {
 
 #[tokio::test]
 async fn r08_confirm_marks_the_entry_cancelled() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     let id = api.book(&museum, "kim", 1).await["id"]
         .as_str()
@@ -208,7 +208,7 @@ async fn r08_confirm_marks_the_entry_cancelled() {
 
 #[tokio::test]
 async fn r09_the_museum_deletes_an_exhibition() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     let r = api.delete(&format!("/museum/museums/{museum}")).await;
     assert_eq!(
@@ -229,7 +229,7 @@ async fn r09_the_museum_deletes_an_exhibition() {
 
 #[tokio::test]
 async fn r10_deletion_force_cancels_every_booking_and_entry() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(10).await;
     let other = api.exhibition(10).await;
     let mut ids = Vec::new();
@@ -278,7 +278,7 @@ async fn r10_deletion_force_cancels_every_booking_and_entry() {
 
 #[tokio::test]
 async fn r11_the_user_sees_their_bookings_with_booking_and_entry_status() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(10).await;
     let first = api.book(&museum, "kim", 2).await["id"]
         .as_str()
@@ -340,7 +340,7 @@ async fn r11_the_user_sees_their_bookings_with_booking_and_entry_status() {
 
 #[tokio::test]
 async fn r11_mypage_reads_only_its_own_view() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(10).await;
     api.book(&museum, "kim", 1).await;
     api.drained().await;
@@ -361,7 +361,7 @@ async fn r11_mypage_reads_only_its_own_view() {
 
 #[tokio::test]
 async fn entry_confirmation_down_bookings_are_still_taken_and_complete_when_it_is_back() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(10).await;
     api.switch("museum-confirm-on-booked", false).await;
     let mut ids = Vec::new();

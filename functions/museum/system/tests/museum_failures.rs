@@ -6,12 +6,13 @@ mod support;
 
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Api, eventually};
+use support::{Api, MuseumSteps, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_bookings_for_three_seats_accept_exactly_three() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(3).await;
     let attempts = (0..10).map(|i| {
         let (http, base, museum) = (api.http.clone(), api.base.clone(), museum.clone());
@@ -61,7 +62,7 @@ async fn event_of(api: &Api, context: &str, event_type: &str, aggregate: &str) -
 
 #[tokio::test]
 async fn the_same_book_cancelled_delivered_twice_returns_the_seats_once() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(5).await;
     let id = api.book(&museum, "kim", 2).await["id"]
         .as_str()
@@ -118,7 +119,7 @@ async fn the_same_book_cancelled_delivered_twice_returns_the_seats_once() {
 
 #[tokio::test]
 async fn a_cancellation_raced_twice_is_applied_once() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(4).await;
     let id = api.book(&museum, "kim", 2).await["id"]
         .as_str()
@@ -135,7 +136,7 @@ async fn a_cancellation_raced_twice_is_applied_once() {
 
 #[tokio::test]
 async fn museum_down_refuses_bookings_fast_records_nothing_and_opens_the_breaker() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(5).await;
     api.switch("museum-museum-reserve", false).await;
     for _ in 0..3 {
@@ -201,7 +202,7 @@ async fn museum_down_refuses_bookings_fast_records_nothing_and_opens_the_breaker
 
 #[tokio::test]
 async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
-    let api = Api::start_with(|c| {
+    let api = support::start_with(|c| {
         c.settings.insert("MUSEUM_HOLD_SECONDS".into(), "0".into());
     })
     .await;
@@ -211,25 +212,24 @@ async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
         .unwrap()
         .to_owned();
     // Seats taken as book would, for a booking book then never records (it crashed).
-    let orphan = api
-        .post(
-            &format!("/museum/museums/{museum}/reservations"),
-            json!({ "bookingId": "orphan-1", "seats": 2 }),
+    let reservations = format!("/museum/museums/{museum}/reservations");
+    let take = || {
+        api.internal(
+            Method::POST,
+            &reservations,
+            Some(json!({ "bookingId": "orphan-1", "seats": 2 })),
         )
-        .await;
+    };
+    let orphan = take().await;
     assert_eq!(orphan.status, 201, "{:?}", orphan.body);
     let location = orphan.location.clone().unwrap();
+    let held = || api.internal(Method::GET, &location, None);
     assert_eq!(
-        api.get(&location).await.body["status"],
+        held().await.body["status"],
         "HELD",
         "readable at its Location"
     );
-    let again = api
-        .post(
-            &format!("/museum/museums/{museum}/reservations"),
-            json!({ "bookingId": "orphan-1", "seats": 2 }),
-        )
-        .await;
+    let again = take().await;
     assert_eq!(
         (again.status, again.body["capacity"].as_u64()),
         (201, Some(2)),
@@ -250,9 +250,13 @@ async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
         "the orphan's two seats are back, the booking keeps its one"
     );
     assert_eq!(api.get(&format!("/museum/books/{kept}")).await.status, 200);
-    assert_eq!(api.get(&location).await.body["status"], "RETURNED");
+    assert_eq!(held().await.body["status"], "RETURNED");
     let kept_seats = api
-        .get(&format!("/museum/museums/{museum}/reservations/{kept}"))
+        .internal(
+            Method::GET,
+            &format!("/museum/museums/{museum}/reservations/{kept}"),
+            None,
+        )
         .await;
     assert_eq!(kept_seats.body["status"], "BOOKED", "{:?}", kept_seats.body);
     api.post(
@@ -265,7 +269,7 @@ async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
 
 #[tokio::test]
 async fn bad_input_gets_a_problem_and_changes_nothing() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(5).await;
     let booking = api.book(&museum, "kim", 1).await["id"]
         .as_str()
@@ -395,7 +399,7 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
 
 #[tokio::test]
 async fn openapi_documents_every_route_of_the_system() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let doc = api.get("/museum/openapi.json").await;
     assert_eq!(doc.status, 200);
     let paths = doc.body["paths"].as_object().unwrap();
@@ -414,15 +418,16 @@ async fn openapi_documents_every_route_of_the_system() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["internal"] == false)
         .map(|f| f["routes"].as_array().map_or(0, Vec::len))
         .sum();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(documented, http_routes, "every HTTP route and only those");
+    assert_eq!(documented, http_routes, "every public route and only those");
 }
 
 #[tokio::test]
 async fn the_event_flow_streams_live_and_the_ui_is_served() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let page = api.http.get(format!("{}/", api.base)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("/admin/events/stream"));
@@ -451,7 +456,7 @@ async fn the_event_flow_streams_live_and_the_ui_is_served() {
 
 #[tokio::test]
 async fn a_cancellation_that_reaches_museum_before_its_booking_returns_the_seats_once() {
-    let api = Api::start().await;
+    let api = support::start().await;
     let museum = api.exhibition(4).await;
     api.switch("museum-museum-on-booked", false).await;
     let id = api.book(&museum, "kim", 3).await["id"]
@@ -467,11 +472,101 @@ async fn a_cancellation_that_reaches_museum_before_its_booking_returns_the_seats
     api.drained().await;
     assert_eq!(api.capacity(&museum).await, 4);
     let seats = api
-        .get(&format!("/museum/museums/{museum}/reservations/{id}"))
+        .internal(
+            Method::GET,
+            &format!("/museum/museums/{museum}/reservations/{id}"),
+            None,
+        )
         .await
         .body;
     assert_eq!(
         (seats["status"].as_str(), seats["returnedBecause"].as_str()),
         (Some("RETURNED"), Some("BOOKING_CANCELLED"))
     );
+}
+
+#[tokio::test]
+async fn an_outside_client_can_neither_take_nor_release_seats() {
+    let api = support::start().await;
+    let museum = api.exhibition(3).await;
+    let booking = api.book(&museum, "alice", 1).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let take = api
+        .post(
+            &format!("/museum/museums/{museum}/reservations"),
+            json!({ "bookingId": "anyone", "seats": 2 }),
+        )
+        .await;
+    take.assert_problem(404);
+    let release = api
+        .delete(&format!("/museum/museums/{museum}/reservations/{booking}"))
+        .await;
+    release.assert_problem(404);
+    let read = api
+        .get(&format!("/museum/museums/{museum}/reservations/{booking}"))
+        .await;
+    read.assert_problem(404);
+    let standing = api.get(&format!("/museum/books/{booking}/standing")).await;
+    standing.assert_problem(404);
+    assert_eq!(api.capacity(&museum).await, 2, "nothing changed");
+    let spec = api.get("/museum/openapi.json").await.body;
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(
+        paths
+            .keys()
+            .all(|p| !p.contains("reservations") && !p.contains("standing")),
+        "internal functions are not in the public API: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_release_of_a_recorded_booking_gives_nothing_back_so_no_exhibition_is_oversold() {
+    // The race a public release route allowed: with museum-on-booked down, alice's booking is
+    // recorded but museum still holds her seats; a release of them must not let bob take them.
+    let api = support::start().await;
+    let museum = api.exhibition(3).await;
+    api.switch("museum-museum-on-booked", false).await;
+    let alice = api.book(&museum, "alice", 2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let release = |museum: String, booking: String| {
+        let api = &api;
+        async move {
+            api.internal(
+                Method::DELETE,
+                &format!("/museum/museums/{museum}/reservations/{booking}"),
+                None,
+            )
+            .await
+        }
+    };
+    release(museum.clone(), alice.clone())
+        .await
+        .assert_problem(409);
+    release("another-museum".into(), alice.clone())
+        .await
+        .assert_problem(404);
+    assert_eq!(api.capacity(&museum).await, 1, "alice keeps her seats");
+    let bob = api
+        .post(
+            "/museum/books",
+            json!({ "museumId": museum, "userId": "bob", "seats": 2 }),
+        )
+        .await;
+    bob.assert_problem(409);
+    api.switch("museum-museum-on-booked", true).await;
+    api.drained().await;
+    assert_eq!(api.capacity(&museum).await, 1);
+    let seats = api
+        .internal(
+            Method::GET,
+            &format!("/museum/museums/{museum}/reservations/{alice}"),
+            None,
+        )
+        .await;
+    assert_eq!(seats.body["status"], "BOOKED");
 }

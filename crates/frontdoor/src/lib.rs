@@ -1,8 +1,7 @@
-//! The local gateway: one HTTP front door for every system, on the embedded default.
+//! The local gateway: one HTTP front door for the given systems, on the embedded default.
 
 pub mod admin;
 pub mod functions;
-pub mod systems;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
@@ -17,7 +16,8 @@ use axum::{
 };
 use embedded::{BusConfig, Dispatch, Durability, EmbeddedConfig, Host};
 use kernel::{
-    AppError, HttpRequest, HttpResponse, System, Trigger, breaker::BreakerPolicy, function::Invoke,
+    AppError, HttpRequest, HttpResponse, Platform as _, SecretSpec, System, Trigger, auth::Tokens,
+    breaker::BreakerPolicy, function::Invoke,
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower::ServiceExt;
@@ -33,6 +33,8 @@ pub struct GatewayConfig {
     pub sync_timeout: Duration,
     pub breaker: BreakerPolicy,
     pub settings: BTreeMap<String, String>,
+    /// Secrets by name, over the environment and `<data>/secrets/` (tests pin keys with it).
+    pub secrets: BTreeMap<String, String>,
 }
 
 impl GatewayConfig {
@@ -45,6 +47,7 @@ impl GatewayConfig {
             sync_timeout: Duration::from_millis(1000),
             breaker: BreakerPolicy::default(),
             settings: BTreeMap::new(),
+            secrets: BTreeMap::new(),
         }
     }
 }
@@ -53,8 +56,8 @@ impl GatewayConfig {
 pub struct Gateway {
     pub addr: SocketAddr,
     pub host: Arc<Host>,
-    // Holds the router that synchronous calls dispatch into (the transport only has a Weak).
-    _dispatch: Arc<dyn Dispatch>,
+    // The router synchronous calls dispatch into (the transport only holds a Weak).
+    dispatch: Arc<dyn Dispatch>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -68,10 +71,12 @@ impl Gateway {
             sync_timeout: config.sync_timeout,
             breaker: config.breaker,
             settings: config.settings.clone(),
+            secrets: config.secrets.clone(),
         };
         let host = Arc::new(Host::start(embedded, config.bus, &systems)?);
-        let router = router(host.clone(), &systems);
-        let dispatch: Arc<dyn Dispatch> = Arc::new(RouterDispatch(router.clone()));
+        let doors = Doors::open(&host, &systems).await?;
+        let router = router(host.clone(), &systems, &doors);
+        let dispatch: Arc<dyn Dispatch> = Arc::new(RouterDispatch(internal_router(&host, &doors)));
         host.connect(&dispatch);
 
         let listener = TcpListener::bind(config.addr)
@@ -89,7 +94,7 @@ impl Gateway {
         Ok(Self {
             addr,
             host,
-            _dispatch: dispatch,
+            dispatch,
             stop: Some(stop),
             server: Some(server),
         })
@@ -114,15 +119,49 @@ impl Gateway {
         }
     }
 
+    /// Sends `request` as another context's synchronous call would: through the internal router,
+    /// where the internal functions are (for tests and tools; outside clients cannot).
+    pub async fn call_internal(&self, request: HttpRequest) -> HttpResponse {
+        self.dispatch.dispatch(request).await
+    }
+
     pub fn shutdown_handle(&mut self) -> Option<oneshot::Sender<()>> {
         self.stop.take()
     }
 }
 
-/// The router: each system's functions under its prefix, its OpenAPI document, health and admin.
-pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
+/// What guards each system's routes: its token checker, for systems that have protected routes.
+pub struct Doors {
+    tokens: BTreeMap<&'static str, Arc<Tokens>>,
+}
+
+impl Doors {
+    /// Reads each system's signing key from the secret store, once, at start.
+    pub async fn open(host: &Host, systems: &[System]) -> anyhow::Result<Self> {
+        let mut tokens = BTreeMap::new();
+        for system in systems {
+            if let Some(policy) = system.auth {
+                let spec = SecretSpec::new(policy.signing_key, "signs access tokens");
+                let key = host
+                    .platform
+                    .secrets()
+                    .secret(&spec)
+                    .await
+                    .with_context(|| format!("the signing key of {}", system.name))?;
+                tokens.insert(system.name, Arc::new(Tokens::new(policy, &key)?));
+            }
+        }
+        Ok(Self { tokens })
+    }
+}
+
+fn mount(
+    host: &Arc<Host>,
+    doors: &Doors,
+    which: impl Fn(&kernel::function::FnInfo) -> bool,
+) -> BTreeMap<String, MethodRouter> {
     let mut paths: BTreeMap<String, MethodRouter> = BTreeMap::new();
-    for f in &host.functions {
+    for f in host.functions.iter().filter(|f| which(&f.info)) {
         let (Trigger::Http(routes), Invoke::Http(invoke)) = (&f.info.trigger, &f.invoke) else {
             continue;
         };
@@ -130,6 +169,8 @@ pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
             name: f.info.name,
             invoke: invoke.clone(),
             switches: host.switches.clone(),
+            access: f.info.access,
+            tokens: doors.tokens.get(f.context.system).cloned(),
         });
         for route in routes {
             let path = format!("/{}{}", f.context.system, route.path);
@@ -145,10 +186,22 @@ pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
             paths.insert(path, entry.on(filter, handler));
         }
     }
+    paths
+}
+
+fn routes(paths: BTreeMap<String, MethodRouter>) -> Router {
     let mut router = Router::new();
     for (path, methods) in paths {
         router = router.route(&path, methods.fallback(method_not_allowed));
     }
+    router
+}
+
+/// The router outside clients reach: each system's public functions under its prefix, its
+/// OpenAPI document, health, the UI and the admin API. Internal functions are not on it: a
+/// request for one is answered as an unknown route.
+pub fn router(host: Arc<Host>, systems: &[System], doors: &Doors) -> Router {
+    let mut router = routes(mount(&host, doors, |f| !f.internal));
     for system in systems {
         let doc = kernel::openapi::document(system);
         router = router.route(
@@ -162,6 +215,11 @@ pub fn router(host: Arc<Host>, systems: &[System]) -> Router {
         .route("/health", get(move || async move { Json(serde_json::json!({ "status": "ok", "systems": names })) }))
         .merge(admin::routes(host))
         .fallback(not_found)
+}
+
+/// The router synchronous calls between contexts go through, in process: internal functions only.
+pub fn internal_router(host: &Arc<Host>, doors: &Doors) -> Router {
+    routes(mount(host, doors, |f| f.internal)).fallback(not_found)
 }
 
 async fn not_found(req: Request) -> Response {
