@@ -12,10 +12,8 @@ use std::{
 
 use async_trait::async_trait;
 
-/// Milliseconds since the Unix epoch (shared state must not use a process-local clock).
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
+use crate::clock::Clock;
+pub use crate::clock::now_ms;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerState {
@@ -123,6 +121,8 @@ pub struct Breaker {
     policy: BreakerPolicy,
     store: Arc<dyn BreakerStore>,
     failures: AtomicU32,
+    /// Wall time: the state is shared with other instances.
+    clock: Arc<dyn Clock>,
 }
 
 impl Breaker {
@@ -136,7 +136,14 @@ impl Breaker {
             policy,
             store,
             failures: AtomicU32::new(0),
+            clock: crate::clock::system(),
         }
+    }
+
+    /// The breaker on another clock (tests move a fixed one instead of sleeping).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn name(&self) -> &str {
@@ -152,7 +159,7 @@ impl Breaker {
                 return Admission::Allowed;
             }
         };
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let wait = |until: i64| Admission::Rejected {
             retry_after: Duration::from_millis((until - now).max(1) as u64),
         };
@@ -209,7 +216,7 @@ impl Breaker {
     }
 
     async fn open(&self, generation: u64) {
-        let until_ms = now_ms() + self.policy.open_for.as_millis() as i64;
+        let until_ms = self.clock.now_ms() + self.policy.open_for.as_millis() as i64;
         if self
             .write(generation, BreakerState::Open { until_ms })
             .await
@@ -233,25 +240,37 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    fn breaker(store: Arc<dyn BreakerStore>) -> Breaker {
+    use crate::clock::FixedClock;
+
+    fn breaker_on(store: Arc<dyn BreakerStore>, clock: &Arc<FixedClock>) -> Breaker {
         let policy = BreakerPolicy {
             failures_to_open: 3,
             open_for: Duration::from_millis(50),
             probe_timeout: Duration::from_millis(50),
         };
-        Breaker::new("museum", policy, store)
+        Breaker::new("museum", policy, store).with_clock(clock.clone())
+    }
+
+    fn breaker(store: Arc<dyn BreakerStore>) -> (Breaker, Arc<FixedClock>) {
+        let clock = FixedClock::standard();
+        (breaker_on(store, &clock), clock)
     }
 
     #[tokio::test]
     async fn opens_after_consecutive_failures_then_one_probe_closes_it() {
-        let b = breaker(Arc::new(InMemoryBreakerStore::default()));
+        let (b, clock) = breaker(Arc::new(InMemoryBreakerStore::default()));
         for _ in 0..3 {
             let a = b.admit().await;
             assert_eq!(a, Admission::Allowed);
             b.record_failure(a).await;
         }
         assert!(matches!(b.admit().await, Admission::Rejected { .. }));
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        clock.advance(Duration::from_millis(49));
+        assert!(
+            matches!(b.admit().await, Admission::Rejected { .. }),
+            "still open just before open_for"
+        );
+        clock.advance(Duration::from_millis(1));
         let probe = b.admit().await;
         assert!(matches!(probe, Admission::Probe { .. }));
         // While the probe runs, everyone else still fails fast.
@@ -262,11 +281,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_probe_reopens() {
-        let b = breaker(Arc::new(InMemoryBreakerStore::default()));
+        let (b, clock) = breaker(Arc::new(InMemoryBreakerStore::default()));
         for _ in 0..3 {
             b.record_failure(Admission::Allowed).await;
         }
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        clock.advance(Duration::from_millis(50));
         let probe = b.admit().await;
         b.record_failure(probe).await;
         assert!(matches!(b.admit().await, Admission::Rejected { .. }));
@@ -274,7 +293,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_success_resets_the_count() {
-        let b = breaker(Arc::new(InMemoryBreakerStore::default()));
+        let (b, _) = breaker(Arc::new(InMemoryBreakerStore::default()));
         b.record_failure(Admission::Allowed).await;
         b.record_failure(Admission::Allowed).await;
         b.record_success(Admission::Allowed).await;
@@ -285,7 +304,8 @@ mod tests {
     #[tokio::test]
     async fn instances_sharing_a_store_elect_one_probe() {
         let store: Arc<dyn BreakerStore> = Arc::new(InMemoryBreakerStore::default());
-        let (a, b) = (breaker(store.clone()), breaker(store));
+        let clock = FixedClock::standard();
+        let (a, b) = (breaker_on(store.clone(), &clock), breaker_on(store, &clock));
         for _ in 0..3 {
             a.record_failure(Admission::Allowed).await;
         }
@@ -293,7 +313,7 @@ mod tests {
             matches!(b.admit().await, Admission::Rejected { .. }),
             "b sees a's open breaker"
         );
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        clock.advance(Duration::from_millis(50));
         let (pa, pb) = (a.admit().await, b.admit().await);
         let probes = [pa, pb]
             .iter()
@@ -315,7 +335,7 @@ mod tests {
 
     #[tokio::test]
     async fn fails_open_when_its_state_cannot_be_read() {
-        let b = breaker(Arc::new(Broken));
+        let (b, _) = breaker(Arc::new(Broken));
         for _ in 0..10 {
             let a = b.admit().await;
             assert_eq!(a, Admission::Allowed);

@@ -75,13 +75,13 @@ impl Envelope {
             }
         };
         Ok(Self {
-            event_id: crate::ids::new_id(),
+            event_id: cx.new_id(),
             event_type,
             source: source.to_owned(),
             aggregate_type: aggregate_type.to_owned(),
             aggregate_id: aggregate_id.to_owned(),
             version,
-            occurred_at: OffsetDateTime::now_utc(),
+            occurred_at: cx.now,
             correlation_id: cx.correlation_id.clone(),
             causation_id: cx.causation_id.clone(),
             payload,

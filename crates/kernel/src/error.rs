@@ -25,6 +25,9 @@ pub enum AppError {
     /// 413: the request body is larger than any function accepts.
     #[error("{0}")]
     TooLarge(String),
+    /// 415: the body is not JSON, or does not say so.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 409: wrong state for this command, or a concurrent write won.
     #[error("{0}")]
     Conflict(String),
@@ -70,6 +73,7 @@ impl AppError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,

@@ -10,8 +10,10 @@ use crate::{
     call::{Call, Principal},
     envelope::Envelope,
     error::AppError,
-    http::{HttpRequest, HttpResponse},
+    http::{HttpRequest, HttpResponse, RequestExt},
+    input::FromRequest,
     openapi::ApiDoc,
+    output::IntoReply,
     platform::Platform,
 };
 
@@ -132,6 +134,20 @@ enum Handler<D> {
     Tick(TickFn<D>),
 }
 
+/// A handler: a plain `async fn(&Deps, Input, &Call) -> Result<Output, AppError>`. (The trait
+/// names the future's lifetime, which an `async fn` over references needs.)
+pub trait Handles<'a, D: 'a, I, O>: Fn(&'a D, I, &'a Call) -> Self::Fut {
+    type Fut: Future<Output = Result<O, AppError>> + Send + 'a;
+}
+
+impl<'a, D: 'a, I, O, F, Fut> Handles<'a, D, I, O> for F
+where
+    F: Fn(&'a D, I, &'a Call) -> Fut,
+    Fut: Future<Output = Result<O, AppError>> + Send + 'a,
+{
+    type Fut = Fut;
+}
+
 /// A function's declaration: its info and its handler over the context's dependencies `D`.
 pub struct FnSpec<D> {
     info: FnInfo,
@@ -139,24 +155,37 @@ pub struct FnSpec<D> {
 }
 
 impl<D: Send + Sync + 'static> FnSpec<D> {
-    /// A function behind `method path`.
-    pub fn http<F, Fut>(name: &'static str, method: Method, path: &'static str, f: F) -> Self
+    /// A function behind `method path`: its input is decoded and validated from the request
+    /// before it runs (a 400/415 problem otherwise), and its output encoded as the reply. The
+    /// OpenAPI operation follows from both types.
+    pub fn http<I, O, F>(name: &'static str, method: Method, path: &'static str, f: F) -> Self
     where
-        F: Fn(Arc<D>, HttpRequest) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<HttpResponse, AppError>> + Send + 'static,
+        I: FromRequest,
+        O: IntoReply,
+        F: for<'a> Handles<'a, D, I, O> + Send + Sync + 'static,
     {
+        let f = Arc::new(f);
+        let mut info = FnInfo::new(name, Trigger::Http(vec![Route { method, path }]));
+        info.doc = I::document(O::document(ApiDoc::default()));
         Self {
-            info: FnInfo::new(name, Trigger::Http(vec![Route { method, path }])),
-            handler: Handler::Http(Arc::new(move |d, r| Box::pin(f(d, r)))),
+            info,
+            handler: Handler::Http(Arc::new(move |d: Arc<D>, request: HttpRequest| {
+                let f = f.clone();
+                Box::pin(async move {
+                    let input = I::from_request(&request)?;
+                    let cx = request.call();
+                    f(&d, input, &cx).await?.into_reply()
+                })
+            })),
         }
     }
 
     /// A function run for each event of `types` recorded by `source`.
-    pub fn on<F, Fut>(name: &'static str, source: ContextId, types: &[&'static str], f: F) -> Self
+    pub fn on<F>(name: &'static str, source: ContextId, types: &[&'static str], f: F) -> Self
     where
-        F: Fn(Arc<D>, Envelope) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), AppError>> + Send + 'static,
+        F: for<'a> Handles<'a, D, Envelope, ()> + Send + Sync + 'static,
     {
+        let f = Arc::new(f);
         Self {
             info: FnInfo::new(
                 name,
@@ -165,20 +194,35 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
                     types: types.to_vec(),
                 },
             ),
-            handler: Handler::Event(Arc::new(move |d, e| Box::pin(f(d, e)))),
+            handler: Handler::Event(Arc::new(move |d: Arc<D>, event: Envelope| {
+                let f = f.clone();
+                Box::pin(async move {
+                    let cx = Call::caused_by(&event);
+                    f(&d, event, &cx).await
+                })
+            })),
         }
     }
 
     /// A function run every `period`.
-    pub fn every<F, Fut>(name: &'static str, period: Duration, f: F) -> Self
+    pub fn every<F>(name: &'static str, period: Duration, f: F) -> Self
     where
-        F: Fn(Arc<D>, Call) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), AppError>> + Send + 'static,
+        F: for<'a> Handles<'a, D, (), ()> + Send + Sync + 'static,
     {
+        let f = Arc::new(f);
         Self {
             info: FnInfo::new(name, Trigger::Every(period)),
-            handler: Handler::Tick(Arc::new(move |d, cx| Box::pin(f(d, cx)))),
+            handler: Handler::Tick(Arc::new(move |d: Arc<D>, cx: Call| {
+                let f = f.clone();
+                Box::pin(async move { f(&d, (), &cx).await })
+            })),
         }
+    }
+
+    /// What the function does, for its OpenAPI operation.
+    pub fn summary(mut self, summary: &'static str) -> Self {
+        self.info.doc = self.info.doc.with_summary(summary);
+        self
     }
 
     /// A second route to the same function (e.g. `POST /books/{id}/cancel` beside `DELETE /books/{id}`).
@@ -211,11 +255,6 @@ impl<D: Send + Sync + 'static> FnSpec<D> {
     /// Needs a valid access token carrying `role`.
     pub fn role(mut self, role: &'static str) -> Self {
         self.info.access = Access::Role(role);
-        self
-    }
-
-    pub fn doc(mut self, doc: ApiDoc) -> Self {
-        self.info.doc = doc;
         self
     }
 

@@ -107,6 +107,11 @@ impl ApiDoc {
         self.summary
     }
 
+    pub fn with_summary(mut self, summary: &'static str) -> Self {
+        self.summary = summary;
+        self
+    }
+
     /// A request body built from the examples on its schema's properties (for sample events).
     pub fn example_body(&self) -> Option<serde_json::Value> {
         let schema = serde_json::to_value((self.body?.schema)()).ok()?;

@@ -11,7 +11,7 @@ use std::{
 };
 
 use aws_sdk_sqs::Client;
-use kernel::{AppError, Envelope, FnSpec, function::Invoke};
+use kernel::{AppError, Call, Envelope, FnSpec, function::Invoke};
 use lambda::{
     emulator::{Delivery, deliver, receive_event},
     entry::events::handle_batch,
@@ -28,7 +28,7 @@ struct Consumer {
     fail_always: Mutex<HashSet<String>>,
 }
 
-async fn on_booked(consumer: Arc<Consumer>, event: Envelope) -> Result<(), AppError> {
+async fn on_booked(consumer: &Consumer, event: Envelope, _: &Call) -> Result<(), AppError> {
     consumer.ran.lock().unwrap().push(event.event_id.clone());
     let once = consumer.fail_once.lock().unwrap().remove(&event.event_id);
     if once

@@ -80,7 +80,7 @@ mod tests {
     use super::*;
 
     use aws_config::{BehaviorVersion, SdkConfig};
-    use kernel::{ContextId, FnSpec, reply};
+    use kernel::{ContextId, FnSpec, input::Json};
 
     use crate::Settings;
 
@@ -101,9 +101,14 @@ mod tests {
                 "museum-demo-hello",
                 ::http::Method::GET,
                 "/hello",
-                |greeting: Arc<String>, _| async move { reply::ok(&*greeting) },
+                hello,
             )]
         }
+    }
+
+    #[allow(clippy::ptr_arg)] // the context's Deps is a String
+    async fn hello(greeting: &String, _: (), _: &kernel::Call) -> kernel::AppResult<Json<String>> {
+        Ok(Json(greeting.clone()))
     }
 
     fn platform(settings: &[(&str, &str)]) -> AwsPlatform {

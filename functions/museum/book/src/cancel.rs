@@ -1,17 +1,17 @@
 //! `DELETE /books/{id}` (or `POST /books/{id}/cancel`) — the user cancels → `BookCancelled`
 //! (requirement 6); museum gives the seats back and confirm cancels the entry on that event.
 
-use std::sync::Arc;
+use kernel::{AppResult, Call, aggregate, input::Json, validate::Id};
 
-use kernel::{AppResult, HttpRequest, HttpResponse, RequestExt, aggregate, reply, validate};
+use crate::{
+    Deps,
+    domain::{Booking, BookingCmd},
+};
 
-use crate::{Deps, domain::BookingCmd};
-
-pub async fn cancel(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let id = validate::id("id", req.param("id")?)?;
-    let booking = aggregate::update(&d.bookings, &id, &req.call(), |b| {
+pub async fn cancel(d: &Deps, id: Id, cx: &Call) -> AppResult<Json<Booking>> {
+    let booking = aggregate::update(&d.bookings, id.as_str(), cx, |b| {
         Ok(b.decide(BookingCmd::Cancel)?)
     })
     .await?;
-    reply::ok(&booking)
+    Ok(Json(booking))
 }

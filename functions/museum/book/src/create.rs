@@ -3,11 +3,11 @@
 //! breaker is open, the booking is refused at once (503) and nothing is recorded; if the booking
 //! cannot be recorded after the seats were taken, they are given back (the saga's compensation).
 
-use std::{sync::Arc, time::Instant};
-
 use kernel::{
-    AppError, AppResult, Call, HttpRequest, HttpResponse, RequestExt, Tx, aggregate, ids, reply,
-    validate,
+    AppError, AppResult, Call, Tx, aggregate,
+    input::Json,
+    output::Created,
+    validate::{Count, Id},
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -20,52 +20,48 @@ use crate::{
 /// Most seats one booking may take (museum enforces the same bound).
 pub const MAX_SEATS: i64 = 100;
 
+/// Seats one booking takes: 1 to `MAX_SEATS`.
+pub type Seats = Count<1, MAX_SEATS>;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateBooking {
-    #[schema(
-        example = "01KAMUSEUM0000000000000001",
-        pattern = "^[A-Za-z0-9._@-]{1,64}$"
-    )]
-    pub museum_id: String,
-    #[schema(example = "kim", pattern = "^[A-Za-z0-9._@-]{1,64}$")]
-    pub user_id: String,
+    pub museum_id: Id,
+    pub user_id: Id,
     /// Defaults to 1.
-    #[schema(example = 2, minimum = 1, maximum = 100)]
-    #[serde(default, deserialize_with = "validate::optional_whole_number")]
-    pub seats: Option<i64>,
+    pub seats: Option<Seats>,
 }
 
-pub async fn create(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let started = Instant::now();
-    let body: CreateBooking = req.json()?;
-    let museum_id = validate::id("museumId", &body.museum_id)?;
-    let user_id = validate::id("userId", &body.user_id)?;
-    let seats = validate::int_in("seats", body.seats.unwrap_or(1), 1..=MAX_SEATS)? as u32;
-    let cx = req.call();
-    let id = ids::new_id();
+pub async fn create(
+    d: &Deps,
+    Json(cmd): Json<CreateBooking>,
+    cx: &Call,
+) -> AppResult<Created<Booking>> {
+    let seats = cmd.seats.map_or(1, Count::get) as u32;
+    let id = cx.new_id();
+    let museum_id = cmd.museum_id.into_string();
 
-    let taken = d.seats.take(&id, &museum_id, seats, &cx).await?;
+    let taken = d.seats.take(&id, &museum_id, seats, cx).await?;
     // Past the deadline museum may already be about to release these seats as an orphan's.
-    if started.elapsed() > d.deadline {
-        compensate(&d, &id, &museum_id, &cx).await;
+    if cx.elapsed() > d.deadline {
+        compensate(d, &id, &museum_id, cx).await;
         return Err(AppError::unavailable("museum", 1));
     }
     let events = Booking::default().decide(BookingCmd::Book {
         id: id.clone(),
         museum_id: museum_id.clone(),
-        user_id,
+        user_id: cmd.user_id.into_string(),
         taken,
     })?;
     let mut tx = Tx::new();
     tx.require_absent::<MuseumClosure>(&museum_id);
-    match aggregate::create(&d.bookings, tx, events, &cx).await {
-        Ok(created) => reply::created(
-            &museum_events::path(&format!("/books/{id}")),
-            &created.state,
-        ),
+    match aggregate::create(&d.bookings, tx, events, cx).await {
+        Ok(created) => Ok(Created::at(
+            museum_events::path(&format!("/books/{id}")),
+            created.state,
+        )),
         Err(e) => {
-            compensate(&d, &id, &museum_id, &cx).await;
+            compensate(d, &id, &museum_id, cx).await;
             Err(match e {
                 AppError::Conflict(_) => {
                     AppError::conflict(format!("exhibition {museum_id} is deleted"))

@@ -20,7 +20,7 @@ pub mod read;
 use std::{sync::Arc, time::Duration};
 
 use http::Method;
-use kernel::{ApiDoc, BoundedContext, ContextId, Event, FnSpec, Platform, Repo, platform::setting};
+use kernel::{BoundedContext, ContextId, Event, FnSpec, Platform, Repo, Setting};
 use museum_events::{BOOK, CONFIRM, EntryConfirmed, MUSEUM, MuseumDeleted};
 
 use crate::{
@@ -38,33 +38,35 @@ pub struct Deps {
     pub deadline: Duration,
 }
 
+/// How long a booking may take to get its seats before it gives them back and answers 503.
+pub const DEADLINE_MS: Setting = Setting::new(
+    "BOOK_DEADLINE_MS",
+    "10000",
+    "Milliseconds a booking may spend taking its seats before it gives them back (503); keep it well below MUSEUM_HOLD_SECONDS.",
+);
+
 impl BoundedContext for BookContext {
     const ID: ContextId = BOOK;
     const CALLS: &'static [ContextId] = &[MUSEUM];
+    const SETTINGS: &'static [Setting] = &[DEADLINE_MS];
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
         Ok(Deps {
             bookings: Repo::new(p.store(BOOK)?),
             seats: Arc::new(MuseumSeatsOverHttp(p.caller(BOOK, MUSEUM)?)),
-            deadline: Duration::from_millis(setting(p, "BOOK_DEADLINE_MS", 10_000)?),
+            deadline: Duration::from_millis(DEADLINE_MS.read(p)?),
         })
     }
 
     fn functions() -> Vec<FnSpec<Deps>> {
         vec![
-            FnSpec::http("museum-book-create", Method::POST, "/books", create::create).doc(
-                ApiDoc::new("Book seats of an exhibition")
-                    .body::<create::CreateBooking>()
-                    .reply::<Booking>(201),
-            ),
-            FnSpec::http("museum-book-list", Method::GET, "/books", read::list).doc(
-                ApiDoc::new("List bookings, newest first")
-                    .query::<read::BookFilter>()
-                    .page_of::<Booking>(),
-            ),
+            FnSpec::http("museum-book-create", Method::POST, "/books", create::create)
+                .summary("Book seats of an exhibition"),
+            FnSpec::http("museum-book-list", Method::GET, "/books", read::list)
+                .summary("List bookings, newest first"),
             FnSpec::http("museum-book-get", Method::GET, "/books/{id}", read::get)
-                .doc(ApiDoc::new("Read a booking").reply::<Booking>(200)),
+                .summary("Read a booking"),
             FnSpec::http(
                 "museum-book-standing",
                 Method::GET,
@@ -72,10 +74,7 @@ impl BoundedContext for BookContext {
                 read::standing,
             )
             .internal()
-            .doc(
-                ApiDoc::new("What book recorded about a booking (museum asks)")
-                    .reply::<read::Standing>(200),
-            ),
+            .summary("What book recorded about a booking (museum asks)"),
             FnSpec::http(
                 "museum-book-cancel",
                 Method::DELETE,
@@ -83,7 +82,7 @@ impl BoundedContext for BookContext {
                 cancel::cancel,
             )
             .also(Method::POST, "/books/{id}/cancel")
-            .doc(ApiDoc::new("Cancel a booking").reply::<Booking>(200)),
+            .summary("Cancel a booking"),
             FnSpec::on(
                 on_entry_confirmed::NAME,
                 CONFIRM,

@@ -1,7 +1,5 @@
 //! On `EntryConfirmed`: the booking turns COMPLETED (requirements 4, 5).
 
-use std::sync::Arc;
-
 use kernel::{AppError, Call, Envelope, Marker, aggregate};
 use museum_events::EntryConfirmed;
 
@@ -9,11 +7,10 @@ use crate::{Deps, domain::BookingCmd};
 
 pub const NAME: &str = "museum-book-on-entry-confirmed";
 
-pub async fn on_entry_confirmed(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+pub async fn on_entry_confirmed(d: &Deps, event: Envelope, cx: &Call) -> Result<(), AppError> {
     let confirmed: EntryConfirmed = event.payload()?;
     let marker = Marker::of(NAME, &event, &confirmed.booking_id);
-    let cx = Call::caused_by(&event);
-    aggregate::update_once(&d.bookings, &confirmed.booking_id, Some(marker), &cx, |b| {
+    aggregate::update_once(&d.bookings, &confirmed.booking_id, Some(marker), cx, |b| {
         Ok(b.decide(BookingCmd::Complete)?)
     })
     .await?;

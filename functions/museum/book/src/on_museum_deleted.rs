@@ -3,8 +3,6 @@
 //! store, so that a booking whose seats were taken just before the deletion cannot be recorded
 //! after this sweep has passed.
 
-use std::sync::Arc;
-
 use kernel::{AppError, Call, Envelope, Lookup, Marker, Tx, aggregate, store::StoreError};
 use museum_events::MuseumDeleted;
 
@@ -15,9 +13,8 @@ use crate::{
 
 pub const NAME: &str = "museum-book-on-museum-deleted";
 
-pub async fn on_museum_deleted(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+pub async fn on_museum_deleted(d: &Deps, event: Envelope, cx: &Call) -> Result<(), AppError> {
     let deleted: MuseumDeleted = event.payload()?;
-    let cx = Call::caused_by(&event);
     let mut tx = Tx::new();
     tx.put(
         &MuseumClosure {
@@ -35,7 +32,7 @@ pub async fn on_museum_deleted(d: Arc<Deps>, event: Envelope) -> Result<(), AppE
         .await?;
     for booking in bookings.iter().filter(|b| b.status.is_live()) {
         let marker = Marker::of(NAME, &event, &booking.id);
-        aggregate::update_once(&d.bookings, &booking.id, Some(marker), &cx, |b| {
+        aggregate::update_once(&d.bookings, &booking.id, Some(marker), cx, |b| {
             Ok(b.decide(BookingCmd::ForceCancel)?)
         })
         .await?;

@@ -1,7 +1,5 @@
 //! confirm's policies: each booking event moves the booking's entry, exactly once per event.
 
-use std::sync::Arc;
-
 use kernel::{
     AppError, Call, Envelope, Marker, Tx,
     aggregate::{self, Step},
@@ -18,43 +16,46 @@ pub const ON_BOOK_CANCELLED: &str = "museum-confirm-on-book-cancelled";
 pub const ON_BOOK_FORCE_CANCELLED: &str = "museum-confirm-on-book-force-cancelled";
 
 /// On `Booked`: an entry confirmation is recorded (CONFIRMED) → `EntryConfirmed` (requirement 5).
-pub async fn on_booked(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+pub async fn on_booked(d: &Deps, event: Envelope, cx: &Call) -> Result<(), AppError> {
     let e: Booked = event.payload()?;
     move_entry(
-        &d,
+        d,
         ON_BOOKED,
         &event,
         &e.booking_id,
         &e.user_id,
         EntryCmd::Confirm,
+        cx,
     )
     .await
 }
 
 /// On `BookCancelled`: the entry turns CANCELLED (requirement 8).
-pub async fn on_book_cancelled(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+pub async fn on_book_cancelled(d: &Deps, event: Envelope, cx: &Call) -> Result<(), AppError> {
     let e: BookCancelled = event.payload()?;
     move_entry(
-        &d,
+        d,
         ON_BOOK_CANCELLED,
         &event,
         &e.booking_id,
         &e.user_id,
         EntryCmd::Cancel,
+        cx,
     )
     .await
 }
 
 /// On `BookForceCancelled`: the entry turns FORCE_CANCELLED (requirement 10).
-pub async fn on_book_force_cancelled(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
+pub async fn on_book_force_cancelled(d: &Deps, event: Envelope, cx: &Call) -> Result<(), AppError> {
     let e: BookForceCancelled = event.payload()?;
     move_entry(
-        &d,
+        d,
         ON_BOOK_FORCE_CANCELLED,
         &event,
         &e.booking_id,
         &e.user_id,
         EntryCmd::ForceCancel,
+        cx,
     )
     .await
 }
@@ -66,9 +67,9 @@ async fn move_entry(
     booking_id: &str,
     user_id: &str,
     cmd: EntryCmd,
+    cx: &Call,
 ) -> Result<(), AppError> {
     let marker = Marker::of(function, event, booking_id);
-    let cx = Call::caused_by(event);
     let store = d.entries.store();
     aggregate::write_once(&**store, Some(&marker), || async {
         let (entry, version) = match d.entries.get(booking_id).await? {
@@ -80,7 +81,7 @@ async fn move_entry(
             return Ok(Step::Skip(()));
         }
         let mut tx = Tx::new();
-        aggregate::record(&mut tx, store.context(), entry, version, events, &cx)?;
+        aggregate::record(&mut tx, store.context(), entry, version, events, cx)?;
         Ok(Step::Write(tx, ()))
     })
     .await?;

@@ -1,32 +1,35 @@
 //! `GET /confirms?userId=`, `GET /confirms/{id}` (the id is the booking's).
 
-use std::sync::Arc;
-
-use kernel::{AppResult, HttpRequest, HttpResponse, Lookup, Order, RequestExt, reply, validate};
+use kernel::{
+    AppResult, Call, Lookup, Order, Page,
+    input::{Json, List},
+    validate::Id,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{Deps, domain::BY_USER};
+use crate::{
+    Deps,
+    domain::{BY_USER, Entry},
+};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ConfirmFilter {
     /// Only this user's entries.
-    #[param(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
-    pub user_id: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$")]
+    pub user_id: Option<Id>,
 }
 
-pub async fn list(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let filter: ConfirmFilter = req.query()?;
-    let lookup = match filter.user_id {
-        Some(user) => Lookup::By(BY_USER, validate::id("userId", &user)?),
+pub async fn list(d: &Deps, q: List<ConfirmFilter>, _: &Call) -> AppResult<Page<Entry>> {
+    let lookup = match q.filter.user_id {
+        Some(user) => Lookup::By(BY_USER, user.into_string()),
         None => Lookup::All,
     };
-    reply::ok(&d.entries.list(lookup, Order::Newest, &req.page()?).await?)
+    d.entries.list(lookup, Order::Newest, &q.page).await
 }
 
-pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let id = validate::id("id", req.param("id")?)?;
-    reply::ok(&d.entries.find(&id).await?.doc)
+pub async fn get(d: &Deps, id: Id, _: &Call) -> AppResult<Json<Entry>> {
+    Ok(Json(d.entries.find(id.as_str()).await?.doc))
 }

@@ -205,6 +205,132 @@ pub struct Reservation {
     pub returned_because: Option<ReturnReason>,
 }
 
+/// What can happen to a booking's seats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReservationCmd {
+    /// Take `seats` of `museum_id` for the booking (book's synchronous call).
+    Hold {
+        booking_id: String,
+        museum_id: String,
+        seats: u32,
+        at_ms: i64,
+    },
+    /// The booking is recorded: its seats stay taken until it is cancelled.
+    Book,
+    /// Give the seats back, for `because`.
+    GiveBack { because: ReturnReason },
+}
+
+/// What a reservation command decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReservationChange {
+    /// A new reservation (the exhibition's seats are taken in the same write).
+    Created(Reservation),
+    /// The reservation in its new state.
+    Updated(Reservation),
+    /// Nothing to write: the command already happened, or no longer applies.
+    Unchanged,
+}
+
+/// Why a reservation command was refused (each a 409: the seats are in another state).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReservationRefusal {
+    #[error("booking {0} already reserved other seats")]
+    ReservedOtherwise(String),
+    #[error("booking {0} is recorded; cancel the booking instead")]
+    Recorded(String),
+    #[error("booking {0} was recorded after its seats were released as never booked")]
+    ReleasedAsNeverBooked(String),
+}
+
+impl From<ReservationRefusal> for kernel::AppError {
+    fn from(r: ReservationRefusal) -> Self {
+        Self::Conflict(r.to_string())
+    }
+}
+
+impl ReturnReason {
+    /// The states a reservation's seats may come back from, for this reason: a booking never
+    /// recorded only while held; a cancelled one from held or booked.
+    pub fn returns_from(self) -> &'static [ReservationStatus] {
+        match self {
+            Self::NeverBooked => &[ReservationStatus::Held],
+            Self::BookingCancelled => &[ReservationStatus::Held, ReservationStatus::Booked],
+        }
+    }
+}
+
+impl Reservation {
+    /// Every rule of a booking's seats. `current`: the stored reservation, if any. Pure.
+    pub fn decide(
+        current: Option<&Reservation>,
+        cmd: ReservationCmd,
+    ) -> Result<ReservationChange, ReservationRefusal> {
+        use ReservationChange::{Created, Unchanged, Updated};
+        match (current, cmd) {
+            (
+                None,
+                ReservationCmd::Hold {
+                    booking_id,
+                    museum_id,
+                    seats,
+                    at_ms,
+                },
+            ) => Ok(Created(Reservation {
+                id: booking_id,
+                museum_id,
+                seats,
+                status: ReservationStatus::Held,
+                held_at: at_ms,
+                returned_because: None,
+            })),
+            // Taking seats is idempotent on the booking: the same call again takes nothing more.
+            (
+                Some(r),
+                ReservationCmd::Hold {
+                    museum_id, seats, ..
+                },
+            ) if r.museum_id == museum_id
+                && r.seats == seats
+                && r.status != ReservationStatus::Returned =>
+            {
+                Ok(Unchanged)
+            }
+            (Some(r), ReservationCmd::Hold { .. }) => {
+                Err(ReservationRefusal::ReservedOtherwise(r.id.clone()))
+            }
+            (None, ReservationCmd::Book | ReservationCmd::GiveBack { .. }) => Ok(Unchanged),
+            (Some(r), ReservationCmd::Book) => match (r.status, r.returned_because) {
+                (ReservationStatus::Held, _) => Ok(Updated(Reservation {
+                    status: ReservationStatus::Booked,
+                    ..r.clone()
+                })),
+                (ReservationStatus::Booked, _) => Ok(Unchanged),
+                // Its cancellation reached museum first: the two arrive on separate queues.
+                (ReservationStatus::Returned, Some(ReturnReason::BookingCancelled)) => {
+                    Ok(Unchanged)
+                }
+                (ReservationStatus::Returned, _) => {
+                    Err(ReservationRefusal::ReleasedAsNeverBooked(r.id.clone()))
+                }
+            },
+            (Some(r), ReservationCmd::GiveBack { because }) => {
+                if r.status == ReservationStatus::Returned {
+                    Ok(Unchanged)
+                } else if because.returns_from().contains(&r.status) {
+                    Ok(Updated(Reservation {
+                        status: ReservationStatus::Returned,
+                        returned_because: Some(because),
+                        ..r.clone()
+                    }))
+                } else {
+                    Err(ReservationRefusal::Recorded(r.id.clone()))
+                }
+            }
+        }
+    }
+}
+
 /// Reservations by status (the orphan sweep lists the held ones).
 pub const BY_STATUS: kernel::Slot = kernel::Slot::A;
 
@@ -336,6 +462,109 @@ mod tests {
             .iter()
             .fold(m, |m, e| m.apply(e));
         assert_eq!((m.capacity, m.status), (3, MuseumStatus::Deleted));
+    }
+
+    fn hold(seats: u32) -> ReservationCmd {
+        ReservationCmd::Hold {
+            booking_id: "b1".into(),
+            museum_id: "m1".into(),
+            seats,
+            at_ms: 7,
+        }
+    }
+
+    fn held() -> Reservation {
+        match Reservation::decide(None, hold(2)) {
+            Ok(ReservationChange::Created(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn after(r: &Reservation, cmd: ReservationCmd) -> Reservation {
+        match Reservation::decide(Some(r), cmd) {
+            Ok(ReservationChange::Updated(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn holding_seats_again_for_the_same_booking_takes_nothing_more() {
+        assert_eq!(
+            (held().status, held().held_at),
+            (ReservationStatus::Held, 7)
+        );
+        assert_eq!(
+            Reservation::decide(Some(&held()), hold(2)),
+            Ok(ReservationChange::Unchanged)
+        );
+        assert_eq!(
+            Reservation::decide(Some(&held()), hold(3)),
+            Err(ReservationRefusal::ReservedOtherwise("b1".into()))
+        );
+    }
+
+    #[test]
+    fn a_recorded_booking_keeps_its_seats_against_a_release_as_never_booked() {
+        let booked = after(&held(), ReservationCmd::Book);
+        let never = ReservationCmd::GiveBack {
+            because: ReturnReason::NeverBooked,
+        };
+        assert_eq!(
+            Reservation::decide(Some(&booked), never),
+            Err(ReservationRefusal::Recorded("b1".into()))
+        );
+        let cancelled = after(
+            &booked,
+            ReservationCmd::GiveBack {
+                because: ReturnReason::BookingCancelled,
+            },
+        );
+        assert_eq!(cancelled.status, ReservationStatus::Returned);
+    }
+
+    #[test]
+    fn seats_come_back_once() {
+        let back = after(
+            &held(),
+            ReservationCmd::GiveBack {
+                because: ReturnReason::NeverBooked,
+            },
+        );
+        assert_eq!(back.returned_because, Some(ReturnReason::NeverBooked));
+        for because in [ReturnReason::NeverBooked, ReturnReason::BookingCancelled] {
+            assert_eq!(
+                Reservation::decide(Some(&back), ReservationCmd::GiveBack { because }),
+                Ok(ReservationChange::Unchanged)
+            );
+        }
+        assert_eq!(
+            Reservation::decide(Some(&back), hold(2)),
+            Err(ReservationRefusal::ReservedOtherwise("b1".into()))
+        );
+    }
+
+    #[test]
+    fn a_booking_recorded_after_its_cancellation_reached_museum_changes_nothing() {
+        let cancelled = after(
+            &held(),
+            ReservationCmd::GiveBack {
+                because: ReturnReason::BookingCancelled,
+            },
+        );
+        assert_eq!(
+            Reservation::decide(Some(&cancelled), ReservationCmd::Book),
+            Ok(ReservationChange::Unchanged)
+        );
+        let orphaned = after(
+            &held(),
+            ReservationCmd::GiveBack {
+                because: ReturnReason::NeverBooked,
+            },
+        );
+        assert_eq!(
+            Reservation::decide(Some(&orphaned), ReservationCmd::Book),
+            Err(ReservationRefusal::ReleasedAsNeverBooked("b1".into()))
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod seats;
 use std::{sync::Arc, time::Duration};
 
 use http::Method;
-use kernel::{ApiDoc, BoundedContext, ContextId, FnSpec, Platform, Repo, platform::setting};
+use kernel::{BoundedContext, ContextId, FnSpec, Platform, Repo, Setting};
 use museum_events::{BOOK, BookCancelled, BookForceCancelled, Booked, MUSEUM};
 
 use crate::{
@@ -38,15 +38,23 @@ pub struct MuseumContext;
 pub struct Deps {
     pub museums: Repo<Museum>,
     pub reservations: Repo<Reservation>,
-    /// Asks book whether a booking was recorded (for seats held by a booking that never was).
+    /// Asks book what it recorded about a booking (before seats go back outside its events).
     pub bookings: Arc<dyn Bookings>,
     /// How long seats may stay held by a booking not yet known to be recorded.
     pub hold: Duration,
 }
 
+/// How long seats stay held for a booking book has not recorded before the sweep asks book.
+pub const HOLD_SECONDS: Setting = Setting::new(
+    "MUSEUM_HOLD_SECONDS",
+    "60",
+    "Seconds seats stay held for a booking not yet known to be recorded before the orphan sweep asks book about it; keep it well above BOOK_DEADLINE_MS.",
+);
+
 impl BoundedContext for MuseumContext {
     const ID: ContextId = MUSEUM;
     const CALLS: &'static [ContextId] = &[BOOK];
+    const SETTINGS: &'static [Setting] = &[HOLD_SECONDS];
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
@@ -55,7 +63,7 @@ impl BoundedContext for MuseumContext {
             museums: Repo::new(store.clone()),
             reservations: Repo::new(store),
             bookings: Arc::new(BookingsOverHttp(p.caller(MUSEUM, BOOK)?)),
-            hold: Duration::from_secs(setting(p, "MUSEUM_HOLD_SECONDS", 60)?),
+            hold: Duration::from_secs(HOLD_SECONDS.read(p)?),
         })
     }
 
@@ -68,25 +76,18 @@ impl BoundedContext for MuseumContext {
                 "/museums",
                 register::register,
             )
-            .doc(
-                ApiDoc::new("Register an exhibition")
-                    .body::<register::RegisterMuseum>()
-                    .reply::<Museum>(201),
-            ),
+            .summary("Register an exhibition"),
             FnSpec::http("museum-museum-list", Method::GET, "/museums", read::list)
-                .doc(ApiDoc::new("List exhibitions").page_of::<Museum>()),
+                .summary("List exhibitions"),
             FnSpec::http("museum-museum-get", Method::GET, "/museums/{id}", read::get)
-                .doc(ApiDoc::new("Read an exhibition").reply::<Museum>(200)),
+                .summary("Read an exhibition"),
             FnSpec::http(
                 "museum-museum-delete",
                 Method::DELETE,
                 "/museums/{id}",
                 delete::delete,
             )
-            .doc(
-                ApiDoc::new("Delete an exhibition; its bookings are force-cancelled")
-                    .reply::<Museum>(200),
-            ),
+            .summary("Delete an exhibition; its bookings are force-cancelled"),
             FnSpec::http(
                 "museum-museum-reserve",
                 Method::POST,
@@ -97,11 +98,7 @@ impl BoundedContext for MuseumContext {
             // Capped on AWS when the deployment turns reserved concurrency on: a booking storm
             // must not become a write storm on one exhibition's seats.
             .reserved_concurrency(20)
-            .doc(
-                ApiDoc::new("Take seats for a booking (idempotent on bookingId)")
-                    .body::<reserve::ReserveSeats>()
-                    .reply::<reserve::SeatReceipt>(201),
-            ),
+            .summary("Take seats for a booking (idempotent on bookingId)"),
             FnSpec::http(
                 "museum-museum-reservation",
                 Method::GET,
@@ -109,7 +106,7 @@ impl BoundedContext for MuseumContext {
                 reserve::get,
             )
             .internal()
-            .doc(ApiDoc::new("Read the seats a booking holds").reply::<Reservation>(200)),
+            .summary("Read the seats a booking holds"),
             FnSpec::http(
                 "museum-museum-release",
                 Method::DELETE,
@@ -117,10 +114,7 @@ impl BoundedContext for MuseumContext {
                 reserve::release,
             )
             .internal()
-            .doc(
-                ApiDoc::new("Give back the seats of a booking that was never recorded")
-                    .reply::<Reservation>(200),
-            ),
+            .summary("Give back the seats of a booking that was never recorded"),
             FnSpec::on(on_booked::NAME, BOOK, &[Booked::TYPE], on_booked::on_booked),
             FnSpec::on(
                 on_book_cancelled::NAME,

@@ -1,20 +1,13 @@
 //! `GET /museums`, `GET /museums/{id}`.
 
-use std::sync::Arc;
+use kernel::{AppResult, Call, Lookup, Order, Page, input::Json, store::PageRequest, validate::Id};
 
-use kernel::{AppResult, HttpRequest, HttpResponse, Lookup, Order, RequestExt, reply, validate};
+use crate::{Deps, domain::Museum};
 
-use crate::Deps;
-
-pub async fn list(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    reply::ok(
-        &d.museums
-            .list(Lookup::All, Order::Oldest, &req.page()?)
-            .await?,
-    )
+pub async fn list(d: &Deps, page: PageRequest, _: &Call) -> AppResult<Page<Museum>> {
+    d.museums.list(Lookup::All, Order::Oldest, &page).await
 }
 
-pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let id = validate::id("id", req.param("id")?)?;
-    reply::ok(&d.museums.find(&id).await?.doc)
+pub async fn get(d: &Deps, id: Id, _: &Call) -> AppResult<Json<Museum>> {
+    Ok(Json(d.museums.find(id.as_str()).await?.doc))
 }

@@ -1,9 +1,10 @@
 //! `POST /museums` — the museum registers an exhibition (requirement 1).
 
-use std::sync::Arc;
-
 use kernel::{
-    AppResult, HttpRequest, HttpResponse, RequestExt, Tx, aggregate, ids, reply, validate,
+    AppResult, Call, Tx, aggregate,
+    input::Json,
+    output::Created,
+    validate::{Count, Date, Text},
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -13,38 +14,36 @@ use crate::{
     domain::{MAX_CAPACITY, Museum, MuseumCmd},
 };
 
+/// 전시홀: the hall's name.
+pub type Hall = Text<100>;
+/// 참석가능인원: the seats an exhibition offers.
+pub type Capacity = Count<1, { MAX_CAPACITY as i64 }>;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterMuseum {
     /// 전시홀
-    #[schema(
-        example = "Hall A",
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
-    )]
-    pub hall: String,
+    pub hall: Hall,
     /// 날짜, `YYYY-MM-DD`
-    #[schema(example = "2026-12-24", format = Date)]
-    pub date: String,
+    pub date: Date,
     /// 참석가능인원
-    #[schema(example = 30, minimum = 1, maximum = 100000)]
-    #[serde(deserialize_with = "validate::whole_number")]
-    pub capacity: i64,
+    pub capacity: Capacity,
 }
 
-pub async fn register(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let body: RegisterMuseum = req.json()?;
-    let cmd = MuseumCmd::Register {
-        id: ids::new_id(),
-        hall: validate::text("hall", &body.hall, 100)?,
-        date: validate::date("date", &body.date)?.to_string(),
-        capacity: validate::int_in("capacity", body.capacity, 1..=i64::from(MAX_CAPACITY))? as u32,
-    };
-    let events = Museum::default().decide(cmd)?;
-    let created = aggregate::create(&d.museums, Tx::new(), events, &req.call()).await?;
-    reply::created(
-        &museum_events::path(&format!("/museums/{}", created.state.id)),
-        &created.state,
-    )
+pub async fn register(
+    d: &Deps,
+    Json(cmd): Json<RegisterMuseum>,
+    cx: &Call,
+) -> AppResult<Created<Museum>> {
+    let events = Museum::default().decide(MuseumCmd::Register {
+        id: cx.new_id(),
+        hall: cmd.hall.into_string(),
+        date: cmd.date.to_string(),
+        capacity: cmd.capacity.get() as u32,
+    })?;
+    let created = aggregate::create(&d.museums, Tx::new(), events, cx).await?;
+    Ok(Created::at(
+        museum_events::path(&format!("/museums/{}", created.state.id)),
+        created.state,
+    ))
 }

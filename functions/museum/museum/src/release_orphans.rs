@@ -2,15 +2,13 @@
 //! process died between taking the seats and recording the booking) are given back. Book is
 //! asked first; a booking it knows keeps its seats.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use http::StatusCode;
-use kernel::{AppError, Call, Lookup, Tx, store::StoreError, sync::Caller};
+use kernel::{AppError, Call, Lookup, sync::Caller};
 
 use crate::{
     Deps,
-    domain::{BY_STATUS, Reservation, ReservationStatus, ReturnReason},
+    domain::{BY_STATUS, ReservationCmd, ReturnReason},
     seats,
 };
 
@@ -64,29 +62,22 @@ impl Bookings for BookingsOverHttp {
     }
 }
 
-pub async fn release_orphans(d: Arc<Deps>, cx: Call) -> Result<(), AppError> {
+pub async fn release_orphans(d: &Deps, _: (), cx: &Call) -> Result<(), AppError> {
     let held = d
         .reservations
         .list_all(Lookup::By(BY_STATUS, "HELD".into()))
         .await?;
-    let now_ms = (cx.now.unix_timestamp_nanos() / 1_000_000) as i64;
     let due = held
         .into_iter()
-        .filter(|r| now_ms - r.held_at >= d.hold.as_millis() as i64);
+        .filter(|r| cx.now_ms() - r.held_at >= d.hold.as_millis() as i64);
     for reservation in due {
-        match d.bookings.standing(&reservation.id, &cx).await {
+        match d.bookings.standing(&reservation.id, cx).await {
             // A cancelled booking's seats come back through its cancellation event.
-            Ok(Standing::Live | Standing::Cancelled) => keep(&d, &reservation).await?,
+            Ok(Standing::Live | Standing::Cancelled) => {
+                seats::change(d, &reservation.id, ReservationCmd::Book, None).await?;
+            }
             Ok(Standing::NeverRecorded) => {
-                seats::give_back(
-                    &d,
-                    &reservation.id,
-                    &[ReservationStatus::Held],
-                    ReturnReason::NeverBooked,
-                    None,
-                    &cx,
-                )
-                .await?;
+                seats::give_back(d, &reservation.id, ReturnReason::NeverBooked, None, cx).await?;
                 tracing::warn!(booking_id = %reservation.id, "released the seats of a booking that was never recorded");
             }
             Err(e) => {
@@ -95,25 +86,4 @@ pub async fn release_orphans(d: Arc<Deps>, cx: Call) -> Result<(), AppError> {
         }
     }
     Ok(())
-}
-
-async fn keep(d: &Deps, r: &Reservation) -> Result<(), AppError> {
-    let Some(current) = d.reservations.get(&r.id).await? else {
-        return Ok(());
-    };
-    if current.doc.status != ReservationStatus::Held {
-        return Ok(());
-    }
-    let mut tx = Tx::new();
-    tx.put(
-        &Reservation {
-            status: ReservationStatus::Booked,
-            ..current.doc
-        },
-        current.version,
-    )?;
-    match d.reservations.store().commit(tx.into_inner()).await {
-        Ok(()) | Err(StoreError::Conflict) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
 }

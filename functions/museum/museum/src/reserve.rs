@@ -1,17 +1,17 @@
-//! `POST /museums/{id}/reservations` — book takes seats synchronously (requirement 3), and
-//! `DELETE /museums/{id}/reservations/{bookingId}` — book gives them back when it could not record
-//! the booking (the saga's compensation).
+//! book's synchronous calls (internal functions, requirement 3): `POST /museums/{id}/reservations`
+//! takes seats, `GET .../reservations/{bookingId}` reads what a booking holds, and
+//! `DELETE .../reservations/{bookingId}` gives back the seats of a booking book could not record
+//! (the saga's compensation).
 //!
-//! Taking seats is idempotent on the booking id: a retried call gets the same answer and takes
-//! nothing more. Seats never go below zero: the exhibition's write is conditional on the version
-//! its seats were read at, and a lost race reads and decides again.
-
-use std::sync::Arc;
+//! Taking seats is idempotent on the booking id. Seats never go below zero: the exhibition's write
+//! is conditional on the version its seats were read at, and a lost race reads and decides again.
 
 use kernel::{
-    AppError, AppResult, HttpRequest, HttpResponse, RequestExt, Tx,
+    AppError, AppResult, Call, Tx,
     aggregate::{self, retry_on_conflict},
-    reply, validate,
+    input::{Json, Path},
+    output::Created,
+    validate::{Count, Id},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,24 +19,22 @@ use utoipa::ToSchema;
 use crate::{
     Deps,
     domain::{
-        MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationStatus, ReturnReason,
+        MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationChange, ReservationCmd,
+        ReturnReason,
     },
     release_orphans::Standing,
     seats,
 };
 
+/// Seats one booking takes.
+pub type Seats = Count<1, { MAX_SEATS_PER_BOOKING as i64 }>;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReserveSeats {
     /// The booking taking the seats: the idempotency key.
-    #[schema(
-        example = "01KABOOKING000000000000001",
-        pattern = "^[A-Za-z0-9._@-]{1,64}$"
-    )]
-    pub booking_id: String,
-    #[schema(example = 2, minimum = 1, maximum = 100)]
-    #[serde(deserialize_with = "validate::whole_number")]
-    pub seats: i64,
+    pub booking_id: Id,
+    pub seats: Seats,
 }
 
 /// What a booking needs to know about the seats it took.
@@ -63,27 +61,36 @@ fn receipt(museum: &Museum, reservation: &Reservation) -> SeatReceipt {
     }
 }
 
-pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let museum_id = validate::id("id", req.param("id")?)?;
-    let body: ReserveSeats = req.json()?;
-    let booking_id = validate::id("bookingId", &body.booking_id)?;
-    let seats = validate::int_in("seats", body.seats, 1..=i64::from(MAX_SEATS_PER_BOOKING))? as u32;
-    let cx = req.call();
+pub async fn reserve(
+    d: &Deps,
+    (museum_id, Json(cmd)): (Id, Json<ReserveSeats>),
+    cx: &Call,
+) -> AppResult<Created<SeatReceipt>> {
+    let (museum_id, booking_id) = (museum_id.into_string(), cmd.booking_id.into_string());
+    let seats = cmd.seats.get() as u32;
     let taken = retry_on_conflict(|| async {
         let museum = d.museums.find(&museum_id).await?;
-        if let Some(existing) = d.reservations.get(&booking_id).await? {
-            let r = existing.doc;
-            if r.museum_id != museum_id
-                || r.seats != seats
-                || r.status == ReservationStatus::Returned
-            {
-                return Err(AppError::conflict(format!(
-                    "booking {booking_id} already reserved other seats"
-                ))
-                .into());
-            }
-            return Ok(receipt(&museum.doc, &r));
-        }
+        let current = d.reservations.get(&booking_id).await?;
+        let hold = ReservationCmd::Hold {
+            booking_id: booking_id.clone(),
+            museum_id: museum_id.clone(),
+            seats,
+            at_ms: cx.now_ms(),
+        };
+        let reservation = match Reservation::decide(current.as_ref().map(|v| &v.doc), hold)
+            .map_err(AppError::from)?
+        {
+            ReservationChange::Created(r) => r,
+            // The same booking asking again: the seats it already holds.
+            _ => match current {
+                Some(r) => return Ok(receipt(&museum.doc, &r.doc)),
+                None => {
+                    return Err(
+                        AppError::internal(anyhow::anyhow!("no reservation to repeat")).into(),
+                    );
+                }
+            },
+        };
         let events = museum
             .doc
             .decide(MuseumCmd::Reserve {
@@ -98,17 +105,8 @@ pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
             museum.doc,
             museum.version,
             events,
-            &cx,
+            cx,
         )?;
-        let held_at = (cx.now.unix_timestamp_nanos() / 1_000_000) as i64;
-        let reservation = Reservation {
-            id: booking_id.clone(),
-            museum_id: museum_id.clone(),
-            seats,
-            status: ReservationStatus::Held,
-            held_at,
-            returned_because: None,
-        };
         tx.put(&reservation, 0)?;
         d.museums.store().commit(tx.into_inner()).await?;
         Ok(receipt(&after.state, &reservation))
@@ -120,35 +118,49 @@ pub async fn reserve(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
         ))
     })?;
     let location = museum_events::path(&format!("/museums/{museum_id}/reservations/{booking_id}"));
-    reply::created(&location, &taken)
+    Ok(Created::at(location, taken))
+}
+
+/// A reservation's address: the exhibition and the booking.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservationRef {
+    pub id: Id,
+    pub booking_id: Id,
+}
+
+/// The reservation of `r`, if it is that exhibition's.
+async fn find(d: &Deps, r: &ReservationRef) -> AppResult<Reservation> {
+    match d.reservations.get(r.booking_id.as_str()).await? {
+        Some(v) if v.doc.museum_id == r.id.as_str() => Ok(v.doc),
+        _ => Err(AppError::not_found("Reservation", r.booking_id.as_str())),
+    }
 }
 
 /// `GET /museums/{id}/reservations/{bookingId}`: the seats a booking holds.
-pub async fn get(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let museum_id = validate::id("id", req.param("id")?)?;
-    let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
-    match d.reservations.get(&booking_id).await? {
-        Some(r) if r.doc.museum_id == museum_id => reply::ok(&r.doc),
-        _ => Err(AppError::not_found("Reservation", booking_id)),
-    }
+pub async fn get(
+    d: &Deps,
+    Path(r): Path<ReservationRef>,
+    _: &Call,
+) -> AppResult<Json<Reservation>> {
+    Ok(Json(find(d, &r).await?))
 }
 
 /// Gives back the seats of a booking book could not record. The call proves its right: the
 /// reservation must be this exhibition's (checked before anything changes), and book's own
 /// record must say the booking was never recorded or was cancelled; a live booking keeps its
 /// seats (409), so a forged or replayed release changes nothing.
-pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let museum_id = validate::id("id", req.param("id")?)?;
-    let booking_id = validate::id("bookingId", req.param("bookingId")?)?;
-    let cx = req.call();
-    let held = match d.reservations.get(&booking_id).await? {
-        Some(r) if r.doc.museum_id == museum_id => r.doc,
-        _ => return Err(AppError::not_found("Reservation", booking_id)),
-    };
-    if held.status == ReservationStatus::Returned {
-        return reply::ok(&held);
+pub async fn release(
+    d: &Deps,
+    Path(r): Path<ReservationRef>,
+    cx: &Call,
+) -> AppResult<Json<Reservation>> {
+    let held = find(d, &r).await?;
+    let booking_id = held.id.clone();
+    if held.status == crate::domain::ReservationStatus::Returned {
+        return Ok(Json(held));
     }
-    let because = match d.bookings.standing(&booking_id, &cx).await? {
+    let because = match d.bookings.standing(&booking_id, cx).await? {
         Standing::NeverRecorded => ReturnReason::NeverBooked,
         Standing::Cancelled => ReturnReason::BookingCancelled,
         Standing::Live => {
@@ -157,14 +169,6 @@ pub async fn release(d: Arc<Deps>, req: HttpRequest) -> AppResult<HttpResponse> 
             )));
         }
     };
-    let from: &[ReservationStatus] = match because {
-        ReturnReason::NeverBooked => &[ReservationStatus::Held],
-        ReturnReason::BookingCancelled => &[ReservationStatus::Held, ReservationStatus::Booked],
-    };
-    match seats::give_back(&d, &booking_id, from, because, None, &cx).await? {
-        Some(r) if r.status == ReservationStatus::Returned => reply::ok(&r),
-        _ => Err(AppError::conflict(format!(
-            "booking {booking_id} is recorded; cancel the booking instead"
-        ))),
-    }
+    let returned = seats::give_back(d, &booking_id, because, None, cx).await?;
+    Ok(Json(returned.unwrap_or(held)))
 }

@@ -12,7 +12,7 @@ pub mod read;
 pub mod view;
 
 use http::Method;
-use kernel::{ApiDoc, BoundedContext, ContextId, Event, FnSpec, Platform, Repo};
+use kernel::{BoundedContext, ContextId, Event, FnSpec, Platform, Repo};
 use museum_events::{
     BOOK, BookCancelled, BookCompleted, BookForceCancelled, Booked, CONFIRM, EntryCancelled,
     EntryConfirmed, EntryForceCancelled, MYPAGE,
@@ -59,13 +59,10 @@ impl BoundedContext for MypageContext {
                 ],
                 project::on_entry,
             ),
-            FnSpec::http("museum-mypage-list", Method::GET, "/myPages", read::list).doc(
-                ApiDoc::new("A user's bookings, newest first")
-                    .query::<read::MyPageQuery>()
-                    .page_of::<MyPage>(),
-            ),
+            FnSpec::http("museum-mypage-list", Method::GET, "/myPages", read::list)
+                .summary("A user's bookings, newest first"),
             FnSpec::http("museum-mypage-get", Method::GET, "/myPages/{id}", read::get)
-                .doc(ApiDoc::new("One booking's page").reply::<MyPage>(200)),
+                .summary("One booking's page"),
         ]
     }
 }

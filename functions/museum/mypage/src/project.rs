@@ -1,9 +1,7 @@
 //! The projections: every booking and entry event updates its MyPage row, exactly once.
 
-use std::sync::Arc;
-
 use kernel::{
-    AppError, Envelope, Marker, Tx,
+    AppError, Call, Envelope, Marker, Tx,
     aggregate::{self, Step},
 };
 
@@ -16,13 +14,13 @@ pub const ON_BOOKING: &str = "museum-mypage-on-booking";
 pub const ON_ENTRY: &str = "museum-mypage-on-entry";
 
 /// On `Booked`, `BookCompleted`, `BookCancelled`, `BookForceCancelled` (requirement 11).
-pub async fn on_booking(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
-    project(&d, ON_BOOKING, &event).await
+pub async fn on_booking(d: &Deps, event: Envelope, _: &Call) -> Result<(), AppError> {
+    project(d, ON_BOOKING, &event).await
 }
 
 /// On `EntryConfirmed`, `EntryCancelled`, `EntryForceCancelled` (requirement 11).
-pub async fn on_entry(d: Arc<Deps>, event: Envelope) -> Result<(), AppError> {
-    project(&d, ON_ENTRY, &event).await
+pub async fn on_entry(d: &Deps, event: Envelope, _: &Call) -> Result<(), AppError> {
+    project(d, ON_ENTRY, &event).await
 }
 
 async fn project(d: &Deps, function: &str, event: &Envelope) -> Result<(), AppError> {
