@@ -114,11 +114,22 @@ impl ApiDoc {
 
     /// A request body built from the examples on its schema's properties (for sample events).
     pub fn example_body(&self) -> Option<serde_json::Value> {
-        let schema = serde_json::to_value((self.body?.schema)()).ok()?;
+        let body = self.body?;
+        let schema = serde_json::to_value((body.schema)()).ok()?;
+        let mut components = Vec::new();
+        (body.dependencies)(&mut components);
+        let components: BTreeMap<String, serde_json::Value> = components
+            .into_iter()
+            .filter_map(|(name, s)| Some((name, serde_json::to_value(s).ok()?)))
+            .collect();
         let properties = schema.get("properties")?.as_object()?;
         let example: serde_json::Map<String, serde_json::Value> = properties
             .iter()
-            .filter_map(|(name, p)| example_of(p).map(|e| (name.clone(), e)))
+            .filter_map(|(name, p)| {
+                example_of(p)
+                    .or_else(|| example_of(resolve(p, &components)?))
+                    .map(|e| (name.clone(), e))
+            })
             .collect();
         Some(serde_json::Value::Object(example))
     }
@@ -142,6 +153,22 @@ impl ApiDoc {
             })
             .collect()
     }
+}
+
+/// The component a property refers to: `{"$ref": ...}`, or the non-null side of an optional one.
+fn resolve<'a>(
+    property: &serde_json::Value,
+    components: &'a BTreeMap<String, serde_json::Value>,
+) -> Option<&'a serde_json::Value> {
+    let reference = property.get("$ref").or_else(|| {
+        property
+            .get("oneOf")?
+            .as_array()?
+            .iter()
+            .find_map(|alternative| alternative.get("$ref"))
+    })?;
+    let name = reference.as_str()?.strip_prefix("#/components/schemas/")?;
+    components.get(name)
 }
 
 fn example_of(schema: &serde_json::Value) -> Option<serde_json::Value> {

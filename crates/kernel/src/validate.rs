@@ -320,7 +320,7 @@ mod values {
                 .schema_type(Type::Integer)
                 .minimum(Some(MIN))
                 .maximum(Some(MAX))
-                .examples([serde_json::json!(MIN)])
+                .examples([serde_json::json!(2.clamp(MIN, MAX))])
                 .into()
         }
     }

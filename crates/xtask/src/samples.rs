@@ -96,7 +96,15 @@ fn http(system: &System, f: &FnInfo, route: &kernel::function::Route) -> Value {
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
     }
-    if let Some(body) = f.doc.example_body() {
+    if let Some(mut body) = f.doc.example_body() {
+        // Ids in a body name the same sample resources as the path's ids do.
+        if let Some(fields) = body.as_object_mut() {
+            for (field, value) in fields.iter_mut() {
+                if field.ends_with("Id") && value.is_string() {
+                    *value = json!(sample_id(route.path, field));
+                }
+            }
+        }
         event["body"] = Value::String(body.to_string());
     }
     event

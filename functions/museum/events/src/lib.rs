@@ -150,10 +150,11 @@ pub const SAMPLE_BOOKING_ID: &str = "01KABOOKING000000000000001";
 
 /// The sample id for path parameter `param` of a route below `path`.
 pub fn sample_id(path: &str, param: &str) -> &'static str {
-    if param == "id" && path.starts_with("/museums") {
-        SAMPLE_MUSEUM_ID
-    } else {
-        SAMPLE_BOOKING_ID
+    match param {
+        "museumId" => SAMPLE_MUSEUM_ID,
+        "userId" => "kim",
+        "id" if path.starts_with("/museums") => SAMPLE_MUSEUM_ID,
+        _ => SAMPLE_BOOKING_ID,
     }
 }
 
