@@ -19,6 +19,8 @@ pub struct Api {
     pub dir: tempfile::TempDir,
 }
 
+/// Quick retries and a short handler timeout; the bus's other settings at their defaults.
+#[allow(clippy::needless_update)] // the bus grows settings; tests take their defaults
 pub fn fast_bus() -> BusConfig {
     BusConfig {
         max_attempts: 5,
@@ -26,6 +28,7 @@ pub fn fast_bus() -> BusConfig {
         max_retry: Duration::from_millis(200),
         concurrency: 8,
         handler_timeout: Duration::from_secs(5),
+        ..BusConfig::default()
     }
 }
 
@@ -61,12 +64,22 @@ impl Api {
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<&str>) -> Reply {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.request(method, path);
         if let Some(b) = body {
             req = req
                 .header("content-type", "application/json")
                 .body(b.to_owned());
         }
+        self.reply(req).await
+    }
+
+    /// A request to the gateway, for a test that sets its own headers; send it with `reply`.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Sends `req` and reads the whole reply.
+    pub async fn reply(&self, req: reqwest::RequestBuilder) -> Reply {
         let started = std::time::Instant::now();
         let r = req.send().await.unwrap();
         let elapsed = started.elapsed();

@@ -1,40 +1,150 @@
 //! The admin API: take functions down and up, watch the subscriptions, list and redrive dead
-//! letters, deliver an event again, run a timer now.
+//! letters, deliver an event again, run a timer now. Every answer, errors included, is JSON;
+//! every error is problem+json.
 
 use std::sync::Arc;
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{
+        FromRequest, FromRequestParts, Request, State,
+        rejection::{JsonRejection, PathRejection, QueryRejection},
+    },
+    http::request::Parts,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{MethodRouter, get, post},
 };
 use embedded::Host;
 use kernel::{
     AppError, Trigger,
     function::{Invoke, Route},
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::functions::problem;
+use crate::{
+    functions::problem,
+    guard::{ADMIN_COOKIE, Guard, constant_time_eq},
+    method_not_allowed,
+};
 
 type Shared = State<Arc<Host>>;
 
-pub fn routes(host: Arc<Host>) -> Router {
+pub fn routes(host: Arc<Host>, streams: Arc<tokio::sync::Semaphore>, guard: Arc<Guard>) -> Router {
+    let stream_host = host.clone();
+    let stream =
+        get(move |request: Request| event_stream(stream_host.clone(), streams.clone(), request));
+    let session_guard = guard.clone();
+    let session = post(move |body: AdminJson<Session>| open_session(session_guard.clone(), body))
+        .delete(end_session);
     Router::new()
-        .route("/admin/functions", get(functions))
-        .route("/admin/functions/{name}/down", post(down))
-        .route("/admin/functions/{name}/up", post(up))
-        .route("/admin/functions/{name}/run", post(run_now))
-        .route("/admin/functions/{name}/deliveries", post(deliver_again))
-        .route("/admin/subscriptions", get(subscriptions))
-        .route("/admin/dead-letters", get(dead_letters))
-        .route("/admin/dead-letters/redrive", post(redrive_all))
-        .route("/admin/dead-letters/{id}/redrive", post(redrive_one))
-        .route("/admin/backlog", get(backlog))
-        .route("/admin/events", get(events))
-        .route("/admin/events/stream", get(event_stream))
+        .route("/admin/events/stream", allow(stream))
+        .route("/admin/session", allow(session))
+        .merge(admin_api(host))
+}
+
+/// A route that answers a method it does not serve with a 405 problem.
+fn allow<S: Clone + Send + Sync + 'static>(methods: MethodRouter<S>) -> MethodRouter<S> {
+    methods.fallback(method_not_allowed)
+}
+
+fn admin_api(host: Arc<Host>) -> Router {
+    Router::new()
+        .route("/admin/functions", allow(get(functions)))
+        .route("/admin/functions/{name}/down", allow(post(down)))
+        .route("/admin/functions/{name}/up", allow(post(up)))
+        .route("/admin/functions/{name}/run", allow(post(run_now)))
+        .route(
+            "/admin/functions/{name}/deliveries",
+            allow(post(deliver_again)),
+        )
+        .route("/admin/subscriptions", allow(get(subscriptions)))
+        .route("/admin/dead-letters", allow(get(dead_letters)))
+        .route("/admin/dead-letters/redrive", allow(post(redrive_all)))
+        .route("/admin/dead-letters/{id}/redrive", allow(post(redrive_one)))
+        .route("/admin/backlog", allow(get(backlog)))
+        .route("/admin/events", allow(get(events)))
         .with_state(host)
+}
+
+/// axum's extractors, with their rejections as problem+json.
+pub struct AdminPath<T>(pub T);
+pub struct AdminQuery<T>(pub T);
+pub struct AdminJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AdminPath<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|e: PathRejection| fail(AppError::invalid(e.body_text()), parts.uri.path()))
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AdminQuery<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| fail(AppError::invalid(e.body_text()), parts.uri.path()))
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
+    type Rejection = Response;
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let path = request.uri().path().to_owned();
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|j| Self(j.0))
+            .map_err(|e| {
+                let error = match e {
+                    JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
+                        "the body must be JSON (content-type: application/json)".into(),
+                    ),
+                    other => AppError::invalid(other.body_text()),
+                };
+                fail(error, &path)
+            })
+    }
+}
+
+#[derive(Deserialize)]
+struct Session {
+    token: String,
+}
+
+/// Trades the admin token for a cookie the UI's requests carry (`HttpOnly`, `SameSite=Strict`).
+async fn open_session(guard: Arc<Guard>, AdminJson(s): AdminJson<Session>) -> Response {
+    let valid = match &guard.admin_token {
+        Some(expected) => constant_time_eq(s.token.as_bytes(), expected.as_bytes()),
+        None => true,
+    };
+    if !valid {
+        return fail(
+            AppError::Unauthorized("wrong admin token".into()),
+            "/admin/session",
+        );
+    }
+    let cookie = format!(
+        "{ADMIN_COOKIE}={}; Path=/admin; HttpOnly; SameSite=Strict",
+        s.token
+    );
+    (
+        [(http::header::SET_COOKIE, cookie)],
+        Json(serde_json::json!({ "admin": true })),
+    )
+        .into_response()
+}
+
+async fn end_session() -> Response {
+    let cookie = format!("{ADMIN_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0");
+    (
+        [(http::header::SET_COOKIE, cookie)],
+        Json(serde_json::json!({ "admin": false })),
+    )
+        .into_response()
 }
 
 fn fail(e: AppError, instance: &str) -> Response {
@@ -121,15 +231,15 @@ fn switch(host: &Host, name: String, up: bool) -> Response {
     }
 }
 
-async fn down(State(host): Shared, Path(name): Path<String>) -> Response {
+async fn down(State(host): Shared, AdminPath(name): AdminPath<String>) -> Response {
     switch(&host, name, false)
 }
 
-async fn up(State(host): Shared, Path(name): Path<String>) -> Response {
+async fn up(State(host): Shared, AdminPath(name): AdminPath<String>) -> Response {
     switch(&host, name, true)
 }
 
-async fn run_now(State(host): Shared, Path(name): Path<String>) -> Response {
+async fn run_now(State(host): Shared, AdminPath(name): AdminPath<String>) -> Response {
     let instance = format!("/admin/functions/{name}/run");
     let Some(Invoke::Tick(tick)) = host.function(&name).map(|f| f.invoke.clone()) else {
         return fail(AppError::not_found("Timer function", name), &instance);
@@ -148,16 +258,10 @@ struct Delivery {
 
 async fn deliver_again(
     State(host): Shared,
-    Path(name): Path<String>,
-    body: Option<Json<Delivery>>,
+    AdminPath(name): AdminPath<String>,
+    AdminJson(delivery): AdminJson<Delivery>,
 ) -> Response {
     let instance = format!("/admin/functions/{name}/deliveries");
-    let Some(Json(delivery)) = body else {
-        return fail(
-            AppError::invalid("expected {\"eventId\": \"...\"}"),
-            &instance,
-        );
-    };
     match host.bus.deliver_again(&name, &delivery.event_id).await {
         Ok(()) => (
             http::StatusCode::ACCEPTED,
@@ -193,7 +297,7 @@ async fn redrive_all(State(host): Shared) -> Response {
     }
 }
 
-async fn redrive_one(State(host): Shared, Path(id): Path<i64>) -> Response {
+async fn redrive_one(State(host): Shared, AdminPath(id): AdminPath<i64>) -> Response {
     let instance = format!("/admin/dead-letters/{id}/redrive");
     match host.bus.redrive(Some(id)).await {
         Ok(0) => fail(
@@ -206,6 +310,7 @@ async fn redrive_one(State(host): Shared, Path(id): Path<i64>) -> Response {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EventsQuery {
     /// `system/context`, e.g. `museum/book`.
     context: String,
@@ -213,10 +318,7 @@ struct EventsQuery {
 }
 
 /// The latest events a context recorded, newest first.
-async fn events(
-    State(host): Shared,
-    axum::extract::Query(q): axum::extract::Query<EventsQuery>,
-) -> Response {
+async fn events(State(host): Shared, AdminQuery(q): AdminQuery<EventsQuery>) -> Response {
     let Some(context) = host
         .functions
         .iter()
@@ -237,28 +339,21 @@ async fn events(
 
 /// Server-Sent Events: every event as the bus publishes it.
 async fn event_stream(
-    State(host): Shared,
-) -> axum::response::Sse<
-    impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
-> {
-    use axum::response::sse::{Event, KeepAlive, Sse};
-    use tokio::sync::broadcast::error::RecvError;
-    let events = futures::stream::unfold(host.bus.watch(), |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(envelope) => {
-                    let event = Event::default()
-                        .event("message")
-                        .json_data(&envelope)
-                        .unwrap_or_default();
-                    return Some((Ok(event), rx));
-                }
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    host: Arc<Host>,
+    slots: Arc<tokio::sync::Semaphore>,
+    request: axum::extract::Request,
+) -> Response {
+    let slot = match crate::streams::slot(&slots, request.uri().path()) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    crate::streams::sse(host.bus.watch(), slot, |envelope| {
+        axum::response::sse::Event::default()
+            .event("message")
+            .json_data(&envelope)
+            .ok()
+    })
+    .into_response()
 }
 
 async fn backlog(State(host): Shared) -> Response {

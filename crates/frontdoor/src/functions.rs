@@ -36,6 +36,8 @@ pub struct HttpFunction {
     pub access: Access,
     /// The system's token checker, if it has one.
     pub tokens: Option<Arc<Tokens>>,
+    /// How long the client may take to send the body.
+    pub body_timeout: Duration,
 }
 
 pub fn problem(error: &AppError, instance: &str, correlation_id: &str) -> Response {
@@ -117,12 +119,21 @@ impl HttpFunction {
             Err(e) => return fail(AppError::invalid(format!("bad path parameter: {e}"))),
         };
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(_) => {
+        let read = tokio::time::timeout(
+            self.body_timeout,
+            axum::body::to_bytes(body, MAX_BODY_BYTES),
+        );
+        let bytes = match read.await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => {
                 return fail(AppError::TooLarge(format!(
                     "the request body is larger than {MAX_BODY_BYTES} bytes"
                 )));
+            }
+            Err(_) => {
+                return fail(AppError::Timeout(
+                    "the request body took too long to arrive".into(),
+                ));
             }
         };
         let mut request = http::Request::from_parts(parts, bytes);

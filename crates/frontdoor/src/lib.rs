@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod functions;
+pub mod guard;
+pub mod server;
+pub mod streams;
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
@@ -19,10 +22,14 @@ use kernel::{
     AppError, HttpRequest, HttpResponse, Platform as _, SecretSpec, System, Trigger, auth::Tokens,
     breaker::BreakerPolicy, function::Invoke,
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use tower::ServiceExt;
 
-use crate::functions::{HttpFunction, problem};
+use crate::{
+    functions::{HttpFunction, problem},
+    guard::Guard,
+    server::Limits,
+};
 
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
@@ -35,6 +42,13 @@ pub struct GatewayConfig {
     pub settings: BTreeMap<String, String>,
     /// Secrets by name, over the environment and `<data>/secrets/` (tests pin keys with it).
     pub secrets: BTreeMap<String, String>,
+    pub limits: Limits,
+    /// Host names (besides IP literals and `localhost`) requests may be addressed to.
+    pub allowed_hosts: Vec<String>,
+    /// Origins, besides the gateway's own, that may send state-changing requests.
+    pub allowed_origins: Vec<String>,
+    /// Required for `/admin` when set; the gateway refuses to listen beyond loopback without it.
+    pub admin_token: Option<String>,
 }
 
 impl GatewayConfig {
@@ -48,9 +62,33 @@ impl GatewayConfig {
             breaker: BreakerPolicy::default(),
             settings: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            limits: Limits::default(),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            admin_token: None,
+        }
+    }
+
+    /// Refuses what would expose the gateway: an admin API anyone on the network could use.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let exposed = !self.addr.ip().is_loopback();
+        match &self.admin_token {
+            None if exposed => anyhow::bail!(
+                "refusing to listen on {}: beyond loopback anyone who can reach it could take \
+                 functions down, redrive and re-deliver events through /admin. Give an admin token \
+                 (--admin-token or GATEWAY_ADMIN_TOKEN, at least {MIN_ADMIN_TOKEN} characters) or listen on 127.0.0.1",
+                self.addr.ip()
+            ),
+            Some(t) if t.len() < MIN_ADMIN_TOKEN => {
+                anyhow::bail!("the admin token must be at least {MIN_ADMIN_TOKEN} characters")
+            }
+            _ => Ok(()),
         }
     }
 }
+
+/// Shortest admin token accepted.
+pub const MIN_ADMIN_TOKEN: usize = 16;
 
 /// A running gateway.
 pub struct Gateway {
@@ -58,13 +96,14 @@ pub struct Gateway {
     pub host: Arc<Host>,
     // The router synchronous calls dispatch into (the transport only holds a Weak).
     dispatch: Arc<dyn Dispatch>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl Gateway {
     /// Opens the data folder, starts every function and serves them on `config.addr`.
     pub async fn start(config: GatewayConfig, systems: Vec<System>) -> anyhow::Result<Self> {
+        config.check()?;
         let embedded = EmbeddedConfig {
             data_dir: config.data_dir.clone(),
             durability: config.durability,
@@ -73,29 +112,32 @@ impl Gateway {
             settings: config.settings.clone(),
             secrets: config.secrets.clone(),
         };
-        let host = Arc::new(Host::start(embedded, config.bus, &systems)?);
-        let doors = Doors::open(&host, &systems).await?;
-        let router = router(host.clone(), &systems, &doors);
-        let dispatch: Arc<dyn Dispatch> = Arc::new(RouterDispatch(internal_router(&host, &doors)));
-        host.connect(&dispatch);
-
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
+        let host = Arc::new(Host::start(embedded, config.bus, &systems)?);
+        let doors = Doors::open(&host, &systems, &config.limits).await?;
+        let mut allowed_origins = Guard::own_origins(addr.ip(), addr.port());
+        allowed_origins.extend(config.allowed_origins.iter().cloned());
+        let guard = Arc::new(Guard {
+            allowed_hosts: config.allowed_hosts.clone(),
+            allowed_origins,
+            admin_token: config.admin_token.clone(),
         });
+        let router = router(host.clone(), &systems, &doors, guard.clone()).layer(
+            axum::middleware::from_fn_with_state(guard.clone(), guard::check),
+        );
+        let dispatch: Arc<dyn Dispatch> = Arc::new(RouterDispatch(internal_router(&host, &doors)));
+        host.connect(&dispatch);
+
+        let (stop, stopped) = watch::channel(false);
+        let server = tokio::spawn(server::serve(listener, router, config.limits, stopped));
         Ok(Self {
             addr,
             host,
             dispatch,
-            stop: Some(stop),
+            stop,
             server: Some(server),
         })
     }
@@ -103,9 +145,7 @@ impl Gateway {
     /// Stops serving and delivering; what is queued stays queued for the next start.
     pub async fn stop(mut self) {
         self.host.stop();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.stop.send(true);
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
@@ -125,19 +165,23 @@ impl Gateway {
         self.dispatch.dispatch(request).await
     }
 
-    pub fn shutdown_handle(&mut self) -> Option<oneshot::Sender<()>> {
-        self.stop.take()
+    /// Sending `true` stops the server (open requests finish first).
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.stop.clone()
     }
 }
 
-/// What guards each system's routes: its token checker, for systems that have protected routes.
+/// What guards each system's routes: its token checker, for systems that have protected routes;
+/// and the limits every request and stream share.
 pub struct Doors {
     tokens: BTreeMap<&'static str, Arc<Tokens>>,
+    body_timeout: std::time::Duration,
+    pub streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl Doors {
     /// Reads each system's signing key from the secret store, once, at start.
-    pub async fn open(host: &Host, systems: &[System]) -> anyhow::Result<Self> {
+    pub async fn open(host: &Host, systems: &[System], limits: &Limits) -> anyhow::Result<Self> {
         let mut tokens = BTreeMap::new();
         for system in systems {
             if let Some(policy) = system.auth {
@@ -151,7 +195,11 @@ impl Doors {
                 tokens.insert(system.name, Arc::new(Tokens::new(policy, &key)?));
             }
         }
-        Ok(Self { tokens })
+        Ok(Self {
+            tokens,
+            body_timeout: limits.body_timeout,
+            streams: Arc::new(tokio::sync::Semaphore::new(limits.max_streams)),
+        })
     }
 }
 
@@ -171,6 +219,7 @@ fn mount(
             switches: host.switches.clone(),
             access: f.info.access,
             tokens: doors.tokens.get(f.context.system).cloned(),
+            body_timeout: doors.body_timeout,
         });
         for route in routes {
             let path = format!("/{}{}", f.context.system, route.path);
@@ -200,7 +249,7 @@ fn routes(paths: BTreeMap<String, MethodRouter>) -> Router {
 /// The router outside clients reach: each system's public functions under its prefix, its
 /// OpenAPI document, health, the UI and the admin API. Internal functions are not on it: a
 /// request for one is answered as an unknown route.
-pub fn router(host: Arc<Host>, systems: &[System], doors: &Doors) -> Router {
+pub fn router(host: Arc<Host>, systems: &[System], doors: &Doors, guard: Arc<Guard>) -> Router {
     let mut router = routes(mount(&host, doors, |f| !f.internal));
     for system in systems {
         let doc = kernel::openapi::document(system);
@@ -210,10 +259,21 @@ pub fn router(host: Arc<Host>, systems: &[System], doors: &Doors) -> Router {
         );
     }
     let names: Vec<&'static str> = systems.iter().map(|s| s.name).collect();
+    for system in systems {
+        if let Some(page) = system.ui {
+            router = router.route(
+                &format!("/ui/{}", system.name),
+                get(move || async move { axum::response::Html(page) }),
+            );
+        }
+    }
     router
-        .route("/", get(|| async { axum::response::Html(include_str!("ui.html")) }))
+        .route("/", get(|| async { axum::response::Html(include_str!("ui/console.html")) }))
+        .route("/ui/common.js", get(|| async { ([(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("ui/common.js")) }))
+        .route("/ui/common.css", get(|| async { ([(http::header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("ui/common.css")) }))
         .route("/health", get(move || async move { Json(serde_json::json!({ "status": "ok", "systems": names })) }))
-        .merge(admin::routes(host))
+        .merge(streams::routes(&host, systems, doors))
+        .merge(admin::routes(host, doors.streams.clone(), guard))
         .fallback(not_found)
 }
 
@@ -230,7 +290,7 @@ async fn not_found(req: Request) -> Response {
     )
 }
 
-async fn method_not_allowed(req: Request) -> Response {
+pub(crate) async fn method_not_allowed(req: Request) -> Response {
     problem(
         &AppError::MethodNotAllowed(format!("{} is not allowed here", req.method())),
         req.uri().path(),

@@ -22,6 +22,9 @@ pub enum AppError {
     /// 405: the route exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// 408: the client took too long to send its request.
+    #[error("{0}")]
+    Timeout(String),
     /// 413: the request body is larger than any function accepts.
     #[error("{0}")]
     TooLarge(String),
@@ -72,6 +75,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict(_) => StatusCode::CONFLICT,

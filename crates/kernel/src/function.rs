@@ -460,6 +460,18 @@ impl Platform for Declared<'_> {
     }
 }
 
+/// A live stream of the notifications a context sends (`Platform::notifier`), for one recipient:
+/// on the local gateway `GET /<system><path>?<recipient>=<id>` answers Server-Sent Events, one
+/// per notification of `channel` to that recipient (the event's name is the channel, its data
+/// the notification's `data`). On AWS the system pushes them its own way (a WebSocket API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiveStream {
+    pub path: &'static str,
+    pub channel: &'static str,
+    /// The query parameter that names the recipient.
+    pub recipient: &'static str,
+}
+
 /// A system: its prefix on the front door and its bounded contexts.
 #[derive(Clone)]
 pub struct System {
@@ -470,6 +482,8 @@ pub struct System {
     pub auth: Option<crate::auth::TokenPolicy>,
     /// The system's page in the local web UI (HTML), served at `/ui/<name>`.
     pub ui: Option<&'static str>,
+    /// Its live notification streams on the local gateway (Server-Sent Events).
+    pub streams: Vec<LiveStream>,
     /// One recorded example of each event the system publishes.
     pub samples: fn() -> Vec<crate::envelope::Envelope>,
     /// The id sample requests use for path parameter `param` of the route `path`.

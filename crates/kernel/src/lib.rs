@@ -25,8 +25,8 @@ pub use call::{Call, Principal};
 pub use envelope::{Envelope, Event};
 pub use error::{AppError, AppResult};
 pub use function::{
-    Access, BoundedContext, Context, ContextId, FnSpec, Function, SecretSpec, Setting, System,
-    Trigger,
+    Access, BoundedContext, Context, ContextId, FnSpec, Function, LiveStream, SecretSpec, Setting,
+    System, Trigger,
 };
 pub use http::{HttpRequest, HttpResponse, RequestExt, reply};
 pub use openapi::ApiDoc;

@@ -14,7 +14,8 @@ pub fn system() -> System {
             Context::of::<museum_mypage::MypageContext>(),
         ],
         auth: None,
-        ui: None,
+        ui: Some(include_str!("ui.html")),
+        streams: Vec::new(),
         samples: museum_events::samples,
         sample_id: museum_events::sample_id,
     }
