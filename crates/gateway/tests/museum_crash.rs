@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::{
-    net::TcpListener,
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -23,30 +22,29 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn spawn(data: &Path, port: u16) -> Process {
+/// Starts the gateway binary on the data folder, on a port it picks (`--port 0`), and waits
+/// until it says where it listens.
+async fn spawn(data: &Path) -> Process {
+    let ready = data.join(format!("ready-{}", std::process::id()));
+    let _ = std::fs::remove_file(&ready);
     let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .args(["--port", &port.to_string(), "--data"])
+        .args(["--port", "0", "--data"])
         .arg(data)
+        .arg("--ready-file")
+        .arg(&ready)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/health"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
+    for _ in 0..400 {
+        if let Ok(base) = std::fs::read_to_string(&ready)
+            && !base.is_empty()
         {
             return Process { child, base };
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the gateway exited with {status}");
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -78,8 +76,7 @@ async fn post(base: &str, path: &str, body: Value) -> Value {
 #[tokio::test]
 async fn a_killed_gateway_restarted_on_its_data_completes_every_booking_once() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let first = spawn(dir.path(), port).await;
+    let first = spawn(dir.path()).await;
     let museum = post(
         &first.base,
         "/museum/museums",
@@ -109,13 +106,16 @@ async fn a_killed_gateway_restarted_on_its_data_completes_every_booking_once() {
     );
     drop(first); // SIGKILL: no shutdown of any kind
 
-    let second = spawn(dir.path(), port).await;
+    let second = spawn(dir.path()).await;
+    let mut drained = false;
     for _ in 0..400 {
         if get(&second.base, "/admin/backlog").await["backlog"] == 0 {
+            drained = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    assert!(drained, "the restarted gateway delivers what was queued");
     for id in &ids {
         assert_eq!(
             get(&second.base, &format!("/museum/books/{id}")).await["status"],
@@ -167,9 +167,9 @@ async fn a_killed_gateway_restarted_on_its_data_completes_every_booking_once() {
 #[tokio::test]
 async fn a_second_gateway_on_the_same_data_folder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let _first = spawn(dir.path(), free_port()).await;
+    let _first = spawn(dir.path()).await;
     let out = Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .args(["--port", &free_port().to_string(), "--data"])
+        .args(["--port", "0", "--data"])
         .arg(dir.path())
         .output()
         .unwrap();

@@ -9,7 +9,8 @@ use crate::{
     call::Call,
     envelope::Envelope,
     error::AppError,
-    store::{Document, Marker, Repo, StoreError, Tx, Versioned},
+    repo::{Document, Repo, Tx, Versioned},
+    store::{Marker, StoreError},
 };
 
 pub trait Aggregate: Document + Default + Clone {
@@ -17,6 +18,14 @@ pub trait Aggregate: Document + Default + Clone {
     type Event: Serialize + Debug + Send + Sync;
     /// Folds one event into the state. Never fails: rules live in `decide`.
     fn apply(self, event: &Self::Event) -> Self;
+}
+
+/// An aggregate whose rules take a command: `decide` says which events it causes, or why not.
+/// Pure: no I/O, no clock; what it needs from outside comes in the command.
+pub trait Decide: Aggregate {
+    type Command;
+    type Refusal;
+    fn decide(&self, command: Self::Command) -> Result<Vec<Self::Event>, Self::Refusal>;
 }
 
 /// What a commit wrote.

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 
 use crate::{
     clock::{self, Clock},
-    envelope::Envelope,
     ids::{self, Ids},
 };
 
@@ -68,18 +67,6 @@ impl Call {
             clock,
             ids,
         }
-    }
-
-    /// The call that handles `event`: same correlation, caused by that event.
-    pub fn caused_by(event: &Envelope) -> Self {
-        Self::new(None).handling(event)
-    }
-
-    /// This call, as the handling of `event`.
-    pub fn handling(mut self, event: &Envelope) -> Self {
-        self.correlation_id = event.correlation_id.clone();
-        self.causation_id = Some(event.event_id.clone());
-        self
     }
 
     pub fn with_principal(mut self, principal: Principal) -> Self {

@@ -44,6 +44,21 @@ macro_rules! events {
     };
 }
 
+/// The call that handles an event: this module's, so that `call` need not know events.
+impl Call {
+    /// The call that handles `event`: same correlation, caused by that event.
+    pub fn caused_by(event: &Envelope) -> Self {
+        Self::new(None).handling(event)
+    }
+
+    /// This call, as the handling of `event`.
+    pub fn handling(mut self, event: &Envelope) -> Self {
+        self.correlation_id = event.correlation_id.clone();
+        self.causation_id = Some(event.event_id.clone());
+        self
+    }
+}
+
 impl Envelope {
     /// Wraps a domain event, an enum serialized as `{"eventType": .., "payload": ..}`.
     pub fn record(

@@ -129,21 +129,6 @@ pub struct Problem<'a> {
     pub correlation_id: &'a str,
 }
 
-impl From<crate::store::StoreError> for AppError {
-    fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
-        match e {
-            StoreError::Conflict => Self::conflict("the resource was changed concurrently; retry"),
-            StoreError::Duplicate => Self::conflict("already applied"),
-            StoreError::Invalid(detail) => Self::Invalid(detail),
-            StoreError::Unavailable(cause) => {
-                tracing::error!(error = ?cause, "store unavailable");
-                Self::unavailable("storage", 1)
-            }
-        }
-    }
-}
-
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
         Self::Internal(e.into())

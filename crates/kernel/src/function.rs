@@ -14,29 +14,10 @@ use crate::{
     input::FromRequest,
     openapi::ApiDoc,
     output::IntoReply,
-    platform::Platform,
+    platform::{ContextId, Platform, SecretSpec, Setting},
 };
 
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-/// A bounded context: `system/name`, e.g. `museum/book`. One store (table) and one topic each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContextId {
-    pub system: &'static str,
-    pub name: &'static str,
-}
-
-impl ContextId {
-    pub const fn new(system: &'static str, name: &'static str) -> Self {
-        Self { system, name }
-    }
-}
-
-impl fmt::Display for ContextId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.system, self.name)
-    }
-}
 
 /// An HTTP route below the system's prefix, e.g. `POST /books/{id}/cancel`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -366,58 +347,6 @@ impl Context {
 
     pub fn build(&self, platform: &dyn Platform) -> anyhow::Result<Vec<Function>> {
         (self.build)(platform)
-    }
-}
-
-/// A setting a context reads through `Platform::setting`: an environment variable on Lambda (the
-/// template sets the default), a flag or environment variable on the local gateway.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Setting {
-    pub name: &'static str,
-    pub default: &'static str,
-    pub doc: &'static str,
-}
-
-impl Setting {
-    pub const fn new(name: &'static str, default: &'static str, doc: &'static str) -> Self {
-        Self { name, default, doc }
-    }
-
-    /// The setting's value as `T`: the platform's, or the declared default.
-    pub fn read<T: std::str::FromStr>(&self, platform: &dyn Platform) -> anyhow::Result<T>
-    where
-        T::Err: fmt::Display,
-    {
-        let raw = platform.setting(self.name);
-        let raw = raw.as_deref().unwrap_or(self.default);
-        raw.parse()
-            .map_err(|e| anyhow::anyhow!("setting {}={raw:?}: {e}", self.name))
-    }
-}
-
-/// A secret a context reads through `Platform::secrets`: Secrets Manager on AWS (generated at
-/// deploy time, never a default); locally the environment variable of that name, else a file
-/// in the data folder, else `local_default`, else a random value kept in the data folder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SecretSpec {
-    pub name: &'static str,
-    pub doc: &'static str,
-    pub local_default: Option<&'static str>,
-}
-
-impl SecretSpec {
-    pub const fn new(name: &'static str, doc: &'static str) -> Self {
-        Self {
-            name,
-            doc,
-            local_default: None,
-        }
-    }
-
-    /// A default for the local gateway only (never used on AWS).
-    pub const fn local_default(mut self, value: &'static str) -> Self {
-        self.local_default = Some(value);
-        self
     }
 }
 

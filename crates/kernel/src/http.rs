@@ -24,7 +24,7 @@ pub trait RequestExt {
     fn json<T: DeserializeOwned>(&self) -> Result<T, AppError>;
     fn query<T: DeserializeOwned>(&self) -> Result<T, AppError>;
     /// `?limit=&cursor=` of a list request.
-    fn page(&self) -> Result<crate::store::PageRequest, AppError>;
+    fn page(&self) -> Result<crate::repo::PageRequest, AppError>;
 }
 
 /// The paging parameters every list endpoint takes.
@@ -97,9 +97,9 @@ impl RequestExt for HttpRequest {
         })
     }
 
-    fn page(&self) -> Result<crate::store::PageRequest, AppError> {
+    fn page(&self) -> Result<crate::repo::PageRequest, AppError> {
         let p: Paging = self.query()?;
-        crate::store::PageRequest::new(p.limit, p.cursor)
+        crate::repo::PageRequest::new(p.limit, p.cursor)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     http::{HttpRequest, PathParams, RequestExt},
     openapi::ApiDoc,
-    store::PageRequest,
+    repo::PageRequest,
     validate::Id,
 };
 

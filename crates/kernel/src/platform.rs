@@ -1,12 +1,83 @@
 //! The platform: where a context's functions get their adapters. The embedded default and AWS
 //! each implement it; a context's `Deps` is built from it and never names either.
 
-use std::{str::FromStr, sync::Arc};
+use std::{fmt, str::FromStr, sync::Arc};
 
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::{error::AppError, function::ContextId, store::Store, sync::Caller};
+use crate::{error::AppError, store::Store, sync::Caller};
+
+/// A bounded context: `system/name`, e.g. `museum/book`. One store (table) and one topic each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContextId {
+    pub system: &'static str,
+    pub name: &'static str,
+}
+
+impl ContextId {
+    pub const fn new(system: &'static str, name: &'static str) -> Self {
+        Self { system, name }
+    }
+}
+
+impl fmt::Display for ContextId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.system, self.name)
+    }
+}
+
+/// A setting a context reads through `Platform::setting`: an environment variable on Lambda (the
+/// template sets the default), a flag or environment variable on the local gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+impl Setting {
+    pub const fn new(name: &'static str, default: &'static str, doc: &'static str) -> Self {
+        Self { name, default, doc }
+    }
+
+    /// The setting's value as `T`: the platform's, or the declared default.
+    pub fn read<T: std::str::FromStr>(&self, platform: &dyn Platform) -> anyhow::Result<T>
+    where
+        T::Err: fmt::Display,
+    {
+        let raw = platform.setting(self.name);
+        let raw = raw.as_deref().unwrap_or(self.default);
+        raw.parse()
+            .map_err(|e| anyhow::anyhow!("setting {}={raw:?}: {e}", self.name))
+    }
+}
+
+/// A secret a context reads through `Platform::secrets`: Secrets Manager on AWS (generated at
+/// deploy time, never a default); locally the environment variable of that name, else a file
+/// in the data folder, else `local_default`, else a random value kept in the data folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecretSpec {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub local_default: Option<&'static str>,
+}
+
+impl SecretSpec {
+    pub const fn new(name: &'static str, doc: &'static str) -> Self {
+        Self {
+            name,
+            doc,
+            local_default: None,
+        }
+    }
+
+    /// A default for the local gateway only (never used on AWS).
+    pub const fn local_default(mut self, value: &'static str) -> Self {
+        self.local_default = Some(value);
+        self
+    }
+}
 
 pub trait Platform: Send + Sync {
     /// The context's own store (a DynamoDB table; a SQLite file).
@@ -46,7 +117,7 @@ impl std::fmt::Debug for Secret {
 #[async_trait]
 pub trait Secrets: Send + Sync {
     /// The secret declared as `spec`; an error if the store cannot give it.
-    async fn secret(&self, spec: &crate::function::SecretSpec) -> anyhow::Result<Secret>;
+    async fn secret(&self, spec: &SecretSpec) -> anyhow::Result<Secret>;
 }
 
 /// A setting parsed as `T`, or `default` when unset; a value that does not parse is an error.

@@ -9,7 +9,7 @@ mod support;
 use std::path::PathBuf;
 
 use aws_lambda_events::event::{dynamodb::Event as StreamEvent, sqs::SqsEvent};
-use kernel::{Repo, Tx, aggregate, function::Invoke};
+use kernel::{Decide, Repo, Tx, aggregate, function::Invoke};
 use lambda::{
     entry::{events::handle_batch, http, schedule::handle_tick},
     publisher::publish_batch,

@@ -1,6 +1,13 @@
-//! Test suites shared by the adapters. A store that passes `store_conformance` gives a context
-//! the same guarantees wherever it runs: the embedded store is not weaker than DynamoDB.
+//! What tests share: the store conformance suite every adapter passes (a store that passes it
+//! gives a context the same guarantees wherever it runs: the embedded store is not weaker than
+//! DynamoDB), an in-memory store for handler tests, and given/when/then for aggregates.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod given;
+pub mod memory;
+
+pub use given::given;
+pub use memory::MemoryStore;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use crate::{
     Deps,
     domain::{Booking, BookingCmd},
 };
+use kernel::aggregate::Decide;
 
 pub async fn cancel(d: &Deps, id: Id, cx: &Call) -> AppResult<Json<Booking>> {
     let booking = aggregate::update(&d.bookings, id.as_str(), cx, |b| {

@@ -16,6 +16,7 @@ use crate::{
     Deps,
     domain::{Booking, BookingCmd, MuseumClosure},
 };
+use kernel::aggregate::Decide;
 
 /// Most seats one booking may take (museum enforces the same bound).
 pub const MAX_SEATS: i64 = 100;

@@ -1,7 +1,7 @@
 //! 예약 (booking): made after its seats were taken, completed when its entry is confirmed,
 //! cancelled by the user or force-cancelled when its exhibition is deleted. Pure.
 
-use kernel::{Aggregate, Document, Keys, Slot};
+use kernel::{Aggregate, Document, Keys, Slot, aggregate::Decide};
 use museum_events::{BookCancelled, BookCompleted, BookForceCancelled, Booked};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -99,10 +99,13 @@ impl From<Refusal> for kernel::AppError {
     }
 }
 
-impl Booking {
+impl Decide for Booking {
+    type Command = BookingCmd;
+    type Refusal = Refusal;
+
     /// Every rule of a booking. Policies (complete, force-cancel) never refuse: an event that
     /// arrives after the booking moved on changes nothing.
-    pub fn decide(&self, cmd: BookingCmd) -> Result<Vec<BookingEvent>, Refusal> {
+    fn decide(&self, cmd: BookingCmd) -> Result<Vec<BookingEvent>, Refusal> {
         use BookingEvent as E;
         let (booking_id, museum_id, user_id, seats) = (
             self.id.clone(),
@@ -203,7 +206,20 @@ impl Document for MuseumClosure {
 
 #[cfg(test)]
 mod tests {
+    use testkit::given;
+
     use super::*;
+
+    fn booked() -> BookingEvent {
+        BookingEvent::Booked(Booked {
+            booking_id: "b1".into(),
+            museum_id: "m1".into(),
+            user_id: "u1".into(),
+            seats: 2,
+            hall: "A".into(),
+            date: "2026-12-24".into(),
+        })
+    }
 
     fn book() -> BookingCmd {
         BookingCmd::Book {
@@ -218,16 +234,35 @@ mod tests {
         }
     }
 
-    fn given(cmds: Vec<BookingCmd>) -> Booking {
-        cmds.into_iter().fold(Booking::default(), |b, c| {
-            let events = b.decide(c).unwrap();
-            events.iter().fold(b, |b, e| b.apply(e))
+    fn completed() -> BookingEvent {
+        BookingEvent::BookCompleted(BookCompleted {
+            booking_id: "b1".into(),
+            museum_id: "m1".into(),
+            user_id: "u1".into(),
+        })
+    }
+
+    fn cancelled() -> BookingEvent {
+        BookingEvent::BookCancelled(BookCancelled {
+            booking_id: "b1".into(),
+            museum_id: "m1".into(),
+            user_id: "u1".into(),
+            seats: 2,
+        })
+    }
+
+    fn force_cancelled() -> BookingEvent {
+        BookingEvent::BookForceCancelled(BookForceCancelled {
+            booking_id: "b1".into(),
+            museum_id: "m1".into(),
+            user_id: "u1".into(),
+            seats: 2,
         })
     }
 
     #[test]
     fn booking_records_the_seats_museum_gave() {
-        let b = given(vec![book()]);
+        let b = given::<Booking>([]).when(book()).then([booked()]);
         assert_eq!(
             (b.status, b.seats, b.hall.as_str()),
             (BookingStatus::Booked, 2, "A")
@@ -235,63 +270,58 @@ mod tests {
     }
 
     #[test]
+    fn a_booking_is_made_once() {
+        given::<Booking>([booked()])
+            .when(book())
+            .then_refused(Refusal::AlreadyBooked("b1".into()));
+    }
+
+    #[test]
     fn a_confirmed_entry_completes_the_booking_once() {
-        let b = given(vec![book(), BookingCmd::Complete]);
+        let b = given::<Booking>([booked()])
+            .when(BookingCmd::Complete)
+            .then([completed()]);
         assert_eq!(b.status, BookingStatus::Completed);
-        assert_eq!(b.decide(BookingCmd::Complete), Ok(vec![]));
+        given::<Booking>([booked(), completed()])
+            .when(BookingCmd::Complete)
+            .then_nothing();
     }
 
     #[test]
     fn a_late_confirmation_does_not_revive_a_cancelled_booking() {
-        let b = given(vec![book(), BookingCmd::Cancel]);
-        assert_eq!(b.decide(BookingCmd::Complete), Ok(vec![]));
+        given::<Booking>([booked(), cancelled()])
+            .when(BookingCmd::Complete)
+            .then_nothing();
     }
 
     #[test]
     fn cancelling_gives_the_seats_in_the_event() {
-        let b = given(vec![book(), BookingCmd::Complete]);
-        let events = b.decide(BookingCmd::Cancel).unwrap();
-        assert_eq!(
-            events,
-            vec![BookingEvent::BookCancelled(BookCancelled {
-                booking_id: "b1".into(),
-                museum_id: "m1".into(),
-                user_id: "u1".into(),
-                seats: 2
-            })]
-        );
+        given::<Booking>([booked(), completed()])
+            .when(BookingCmd::Cancel)
+            .then([cancelled()]);
     }
 
     #[test]
     fn cancelling_twice_is_refused() {
-        let b = given(vec![book(), BookingCmd::Cancel]);
-        assert_eq!(
-            b.decide(BookingCmd::Cancel),
-            Err(Refusal::AlreadyCancelled("b1".into()))
-        );
-        let forced = given(vec![book(), BookingCmd::ForceCancel]);
-        assert_eq!(
-            forced.decide(BookingCmd::Cancel),
-            Err(Refusal::AlreadyCancelled("b1".into()))
-        );
+        given::<Booking>([booked(), cancelled()])
+            .when(BookingCmd::Cancel)
+            .then_refused(Refusal::AlreadyCancelled("b1".into()));
+        given::<Booking>([booked(), force_cancelled()])
+            .when(BookingCmd::Cancel)
+            .then_refused(Refusal::AlreadyCancelled("b1".into()));
     }
 
     #[test]
     fn force_cancel_touches_only_live_bookings() {
-        let b = given(vec![book(), BookingCmd::ForceCancel]);
+        let b = given::<Booking>([booked()])
+            .when(BookingCmd::ForceCancel)
+            .then([force_cancelled()]);
         assert_eq!(b.status, BookingStatus::ForceCancelled);
-        assert_eq!(b.decide(BookingCmd::ForceCancel), Ok(vec![]));
-        assert_eq!(
-            given(vec![book(), BookingCmd::Cancel]).decide(BookingCmd::ForceCancel),
-            Ok(vec![])
-        );
-    }
-
-    #[test]
-    fn a_booking_is_made_once() {
-        assert_eq!(
-            given(vec![book()]).decide(book()),
-            Err(Refusal::AlreadyBooked("b1".into()))
-        );
+        given::<Booking>([booked(), force_cancelled()])
+            .when(BookingCmd::ForceCancel)
+            .then_nothing();
+        given::<Booking>([booked(), cancelled()])
+            .when(BookingCmd::ForceCancel)
+            .then_nothing();
     }
 }

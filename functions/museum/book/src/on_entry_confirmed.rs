@@ -4,6 +4,7 @@ use kernel::{AppError, Call, Envelope, Marker, aggregate};
 use museum_events::EntryConfirmed;
 
 use crate::{Deps, domain::BookingCmd};
+use kernel::aggregate::Decide;
 
 pub const NAME: &str = "museum-book-on-entry-confirmed";
 

@@ -10,6 +10,7 @@ use crate::{
     Deps,
     domain::{BY_MUSEUM, BookingCmd, MuseumClosure},
 };
+use kernel::aggregate::Decide;
 
 pub const NAME: &str = "museum-book-on-museum-deleted";
 

@@ -1,7 +1,7 @@
 //! Property tests of a booking's decisions: made once, ended once, never revived.
 #![allow(clippy::unwrap_used)]
 
-use kernel::Aggregate;
+use kernel::{Aggregate, Decide};
 use proptest::{collection::vec, prelude::*};
 
 use museum_book::domain::{Booking, BookingCmd, BookingEvent, BookingStatus, Refusal, SeatsTaken};

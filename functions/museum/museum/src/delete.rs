@@ -7,6 +7,7 @@ use crate::{
     Deps,
     domain::{Museum, MuseumCmd},
 };
+use kernel::aggregate::Decide;
 
 pub async fn delete(d: &Deps, id: Id, cx: &Call) -> AppResult<Json<Museum>> {
     let museum = aggregate::update(&d.museums, id.as_str(), cx, |m| {

@@ -1,7 +1,7 @@
 //! 전시 (exhibition): its seats are taken synchronously by bookings and given back when a
 //! booking is cancelled. Pure: no I/O, no AWS type.
 
-use kernel::{Aggregate, Document, Keys};
+use kernel::{Aggregate, Document, Keys, aggregate::Decide};
 use museum_events::{MuseumDeleted, MuseumRegistered, SeatsReserved, SeatsReturned};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -79,8 +79,11 @@ impl From<Refusal> for kernel::AppError {
     }
 }
 
-impl Museum {
-    pub fn decide(&self, cmd: MuseumCmd) -> Result<Vec<MuseumEvent>, Refusal> {
+impl Decide for Museum {
+    type Command = MuseumCmd;
+    type Refusal = Refusal;
+
+    fn decide(&self, cmd: MuseumCmd) -> Result<Vec<MuseumEvent>, Refusal> {
         use MuseumEvent as E;
         let museum_id = self.id.clone();
         match cmd {

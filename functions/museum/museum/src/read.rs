@@ -1,6 +1,6 @@
 //! `GET /museums`, `GET /museums/{id}`.
 
-use kernel::{AppResult, Call, Lookup, Order, Page, input::Json, store::PageRequest, validate::Id};
+use kernel::{AppResult, Call, Lookup, Order, Page, PageRequest, input::Json, validate::Id};
 
 use crate::{Deps, domain::Museum};
 

@@ -13,6 +13,7 @@ use crate::{
     Deps,
     domain::{MAX_CAPACITY, Museum, MuseumCmd},
 };
+use kernel::aggregate::Decide;
 
 /// 전시홀: the hall's name.
 pub type Hall = Text<100>;

@@ -25,6 +25,7 @@ use crate::{
     release_orphans::Standing,
     seats,
 };
+use kernel::aggregate::Decide;
 
 /// Seats one booking takes.
 pub type Seats = Count<1, { MAX_SEATS_PER_BOOKING as i64 }>;

@@ -2,15 +2,15 @@
 //! reservation's seats come back exactly once, however many times they are asked for.
 
 use kernel::{
-    AppError, Call, Marker,
+    AppError, Call, Marker, Tx,
     aggregate::{self, Step},
-    store::Tx,
 };
 
 use crate::{
     Deps,
     domain::{MuseumCmd, Reservation, ReservationChange, ReservationCmd, ReturnReason},
 };
+use kernel::aggregate::Decide;
 
 /// Returns the seats of `booking_id` for `because`, if its reservation's state allows (a 409 if
 /// the booking is recorded and `because` is that it never was). `Ok(None)`: there is no such

@@ -2,7 +2,7 @@
 //! panics, refuses exactly what its rules refuse, and keeps seats between zero and the capacity.
 #![allow(clippy::unwrap_used)]
 
-use kernel::Aggregate;
+use kernel::{Aggregate, Decide};
 use proptest::{collection::vec, prelude::*};
 
 use museum_museum::domain::{
