@@ -30,13 +30,31 @@ CREATE INDEX IF NOT EXISTS docs_by_b ON docs (kind, kb, id) WHERE kb IS NOT NULL
 CREATE TABLE IF NOT EXISTS outbox (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id     TEXT    NOT NULL UNIQUE,
-    envelope     TEXT    NOT NULL
+    envelope     TEXT    NOT NULL,
+    recorded_at  INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS markers (
     marker     TEXT    PRIMARY KEY,
     applied_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS markers_by_age ON markers (applied_at);
 ";
+
+/// Rows looked at per write transaction when pruning, so that commands wait at most that long.
+const PRUNE_BATCH: i64 = 1000;
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Brings a file written by an earlier version up to `SCHEMA`.
+fn upgrade(c: &Connection) -> rusqlite::Result<()> {
+    // Entries recorded before `recorded_at` existed count as recorded now: kept a full retention.
+    if crate::sqlite::add_column(c, "outbox", "recorded_at", "INTEGER NOT NULL DEFAULT 0")? {
+        c.execute("UPDATE outbox SET recorded_at = ?1", [unix_now()])?;
+    }
+    Ok(())
+}
 
 pub struct SqliteStore {
     context: String,
@@ -47,11 +65,120 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub fn open(context: &str, path: &Path, durability: Durability) -> anyhow::Result<Self> {
+        let pool = Pool::open(path, durability, SCHEMA)?;
+        pool.write_blocking(|c| upgrade(c).map_err(anyhow::Error::from))?;
         Ok(Self {
             context: context.to_owned(),
-            pool: Pool::open(path, durability, SCHEMA)?,
+            pool,
             recorded: Arc::new(Notify::new()),
         })
+    }
+
+    /// The highest sequence number this outbox ever gave (0 if none), read on this thread. Pruned
+    /// entries count: `AUTOINCREMENT` keeps the high mark in `sqlite_sequence`, in the same
+    /// transactions as the entries, so it rolls back with them.
+    pub fn outbox_end_blocking(&self) -> anyhow::Result<i64> {
+        self.pool.write_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                            COALESCE((SELECT MAX(seq) FROM outbox), 0))",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// The id of the event at `seq`, if that entry is still kept, read on this thread.
+    pub fn event_id_at_blocking(&self, seq: i64) -> anyhow::Result<Option<String>> {
+        self.pool.write_blocking(|c| {
+            Ok(
+                c.query_row("SELECT event_id FROM outbox WHERE seq = ?1", [seq], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+
+    /// Deletes the oldest outbox entries recorded before `before` (unix seconds), none after
+    /// `passed` (what every reader of the outbox has passed; `None`: nobody reads it). Only a
+    /// prefix goes, so the outbox stays one range of sequence numbers. Returns how many went.
+    pub async fn prune_outbox(&self, passed: Option<i64>, before: i64) -> anyhow::Result<u64> {
+        let upto = passed.unwrap_or(i64::MAX);
+        let mut pruned = 0;
+        loop {
+            let (n, more) = self
+                .pool
+                .write(move |c| {
+                    let oldest: Vec<(i64, i64)> = c
+                        .prepare_cached(
+                            "SELECT seq, recorded_at FROM outbox WHERE seq <= ?1 ORDER BY seq LIMIT ?2",
+                        )?
+                        .query_map(params![upto, PRUNE_BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let old = oldest.iter().take_while(|(_, at)| *at < before).count();
+                    let Some(&(last, _)) = oldest[..old].last() else {
+                        return Ok::<_, anyhow::Error>((0, false));
+                    };
+                    let n = c
+                        .prepare_cached("DELETE FROM outbox WHERE seq <= ?1")?
+                        .execute([last])?;
+                    Ok((n as u64, old == oldest.len() && oldest.len() as i64 == PRUNE_BATCH))
+                })
+                .await?;
+            pruned += n;
+            if !more {
+                return Ok(pruned);
+            }
+        }
+    }
+
+    /// Deletes the markers applied before `before` (unix seconds) except those `keep` names.
+    /// Returns how many went.
+    pub async fn prune_markers(
+        &self,
+        before: i64,
+        keep: Arc<dyn Fn(&str) -> bool + Send + Sync>,
+    ) -> anyhow::Result<u64> {
+        let mut after: (i64, String) = (i64::MIN, String::new());
+        let mut pruned = 0;
+        loop {
+            let keep = keep.clone();
+            let (n, last) = self
+                .pool
+                .write(move |c| {
+                    let t = c.transaction()?;
+                    let old: Vec<(i64, String)> = t
+                        .prepare_cached(
+                            "SELECT applied_at, marker FROM markers INDEXED BY markers_by_age
+                             WHERE applied_at < ?1 AND (applied_at, marker) > (?2, ?3)
+                             ORDER BY applied_at, marker LIMIT ?4",
+                        )?
+                        .query_map(params![before, after.0, after.1, PRUNE_BATCH], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let mut n = 0;
+                    {
+                        let mut delete =
+                            t.prepare_cached("DELETE FROM markers WHERE marker = ?1")?;
+                        for (_, marker) in old.iter().filter(|(_, m)| !keep(m)) {
+                            n += delete.execute([marker])? as u64;
+                        }
+                    }
+                    t.commit()?;
+                    let last = (old.len() as i64 == PRUNE_BATCH)
+                        .then(|| old.last().cloned())
+                        .flatten();
+                    Ok::<_, anyhow::Error>((n, last))
+                })
+                .await?;
+            pruned += n;
+            match last {
+                Some(last) => after = last,
+                None => return Ok(pruned),
+            }
+        }
     }
 
     /// Notified after each commit that recorded events.
@@ -160,11 +287,10 @@ fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(unavailable)?;
     if let Some(Marker(marker)) = &tx.marker {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        match t.execute(
-            "INSERT INTO markers (marker, applied_at) VALUES (?1, ?2)",
-            params![marker, now],
-        ) {
+        match t
+            .prepare_cached("INSERT INTO markers (marker, applied_at) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![marker, unix_now()]))
+        {
             Ok(_) => {}
             Err(e) if is_constraint(&e) => return Err(StoreError::Duplicate),
             Err(e) => return Err(unavailable(e)),
@@ -183,19 +309,19 @@ fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
         let r = &put.record;
         let body = serde_json::to_string(&r.body).map_err(unavailable)?;
         let changed = if put.expected == 0 {
-            match t.execute(
-                "INSERT INTO docs (kind, id, version, body, ka, kb) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b],
-            ) {
+            match t
+                .prepare_cached("INSERT INTO docs (kind, id, version, body, ka, kb) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .and_then(|mut s| s.execute(params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b]))
+            {
                 Ok(n) => n,
                 Err(e) if is_constraint(&e) => 0,
                 Err(e) => return Err(unavailable(e)),
             }
         } else {
-            t.execute(
+            t.prepare_cached(
                 "UPDATE docs SET version = ?3, body = ?4, ka = ?5, kb = ?6 WHERE kind = ?1 AND id = ?2 AND version = ?7",
-                params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b, put.expected as i64],
             )
+            .and_then(|mut s| s.execute(params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b, put.expected as i64]))
             .map_err(unavailable)?
         };
         if changed != 1 {
@@ -204,10 +330,12 @@ fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
     }
     for event in &tx.events {
         let json = serde_json::to_string(event).map_err(unavailable)?;
-        match t.execute(
-            "INSERT INTO outbox (event_id, envelope) VALUES (?1, ?2)",
-            params![event.event_id, json],
-        ) {
+        match t
+            .prepare_cached(
+                "INSERT INTO outbox (event_id, envelope, recorded_at) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![event.event_id, json, unix_now()]))
+        {
             Ok(_) => {}
             Err(e) if is_constraint(&e) => return Err(StoreError::Conflict),
             Err(e) => return Err(unavailable(e)),
