@@ -100,6 +100,22 @@ impl SqliteStore {
         })
     }
 
+    /// The last entry (sequence number and event id) whose event id — a ULID, so ordered by
+    /// time — is not after `event_id`, read on this thread.
+    pub fn last_entry_up_to_blocking(
+        &self,
+        event_id: &str,
+    ) -> anyhow::Result<Option<(i64, String)>> {
+        self.pool.write_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT seq, event_id FROM outbox WHERE event_id <= ?1 ORDER BY seq DESC LIMIT 1",
+                [event_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
     /// Deletes the oldest outbox entries recorded before `before` (unix seconds), none after
     /// `passed` (what every reader of the outbox has passed; `None`: nobody reads it). Only a
     /// prefix goes, so the outbox stays one range of sequence numbers. Returns how many went.

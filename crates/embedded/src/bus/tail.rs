@@ -49,48 +49,49 @@ fn write_cursor(c: &rusqlite::Connection, source: &str, cursor: &Cursor) -> rusq
 ///
 /// With `Durability::Process` a power loss can roll back the last commits of the context's file
 /// and of `bus.db` independently. If the context lost events the bus had already tailed, its
-/// cursor is past the outbox's end, and `AUTOINCREMENT` hands those sequence numbers out again:
-/// the tailer (`seq > cursor`) would silently skip the new events. So the cursor goes back to
-/// the outbox's end. If the outbox was also written again since, the entry at the cursor is
-/// another event, and where the new events begin is unknown: the cursor goes back to the start
-/// and the retained outbox is delivered again (duplicates, which markers make harmless).
+/// cursor is past what the outbox kept, and `AUTOINCREMENT` hands those sequence numbers out
+/// again: the tailer (`seq > cursor`) would silently skip the events that get them. The bus
+/// knows the id of the event it tailed last; when that event is no longer at the cursor (the
+/// cursor is past the outbox's end, or another event has its sequence number), the cursor goes
+/// back to the last entry whose event is not newer than it. Event ids are ULIDs: every event
+/// recorded after the loss is newer, so none is skipped; a few may be delivered twice, which
+/// markers make harmless. A cursor whose entry was merely pruned is left alone.
 pub(super) fn repair(pool: &Pool, store: &SqliteStore) -> anyhow::Result<()> {
     use kernel::store::Store;
     let source = store.context();
     let cursor = pool.write_blocking(|c| read_cursor(c, source).map_err(anyhow::Error::from))?;
     let end = store.outbox_end_blocking()?;
-    let repaired = if cursor.seq > end {
-        tracing::error!(
-            source,
-            cursor = cursor.seq,
-            outbox_end = end,
-            "the bus had tailed this outbox past its end: the context lost its last commits (a power loss with --durability process?); events the bus delivered before may be gone from it; resuming at the outbox's end so that no new event is skipped"
-        );
-        Cursor {
+    let at_cursor = store.event_id_at_blocking(cursor.seq)?;
+    let lost = cursor.seq > end
+        || matches!((&cursor.event_id, &at_cursor), (Some(tailed), Some(there)) if tailed != there);
+    if !lost {
+        return Ok(());
+    }
+    let resume = match &cursor.event_id {
+        Some(tailed) => match store.last_entry_up_to_blocking(tailed)? {
+            Some((seq, event_id)) => Cursor {
+                seq,
+                event_id: Some(event_id),
+            },
+            None => Cursor {
+                seq: 0,
+                event_id: None,
+            },
+        },
+        // Written before cursors named their event: the outbox's end is the best guess.
+        None => Cursor {
             seq: end,
             event_id: store.event_id_at_blocking(end)?,
-        }
-    } else {
-        let at_cursor = store.event_id_at_blocking(cursor.seq)?;
-        match (&cursor.event_id, &at_cursor) {
-            (Some(tailed), Some(there)) if tailed != there => {
-                tracing::error!(
-                    source,
-                    cursor = cursor.seq,
-                    outbox_end = end,
-                    tailed_event = %tailed,
-                    recorded_event = %there,
-                    "this outbox gave a sequence number the bus had tailed to another event: it lost commits and was written again; delivering the whole retained outbox again so that no event is skipped"
-                );
-                Cursor {
-                    seq: 0,
-                    event_id: None,
-                }
-            }
-            _ => return Ok(()),
-        }
+        },
     };
-    pool.write_blocking(|c| write_cursor(c, source, &repaired).map_err(anyhow::Error::from))
+    tracing::error!(
+        source,
+        cursor = cursor.seq,
+        outbox_end = end,
+        resume_after = resume.seq,
+        "the bus had tailed events this outbox no longer holds: the context lost its last commits (a power loss with --durability process?), and events delivered from them are gone from it; tailing again from the last event it kept, so that no new event is skipped"
+    );
+    pool.write_blocking(|c| write_cursor(c, source, &resume).map_err(anyhow::Error::from))
 }
 
 struct Tailer {
