@@ -2,7 +2,10 @@
 //! and its markers. It enforces the same conditions as the DynamoDB table: a version per
 //! document, absence checks, a marker per effect, all in one transaction.
 
-use std::{path::Path, sync::Arc};
+use std::{
+    path::Path,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use async_trait::async_trait;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -11,9 +14,9 @@ use kernel::{
     store::{Keys, Query, Record, Store, StoreError, Transaction},
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 
-use crate::sqlite::{Durability, Pool};
+use crate::sqlite::{Durability, Lost, Pool};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS docs (
@@ -61,6 +64,8 @@ pub struct SqliteStore {
     pool: Pool,
     /// Woken after every commit that recorded events: the outbox tailer waits on it.
     recorded: Arc<Notify>,
+    /// Transactions waiting for the next group commit.
+    waiting: Arc<Mutex<Vec<Waiting>>>,
 }
 
 impl SqliteStore {
@@ -71,6 +76,7 @@ impl SqliteStore {
             context: context.to_owned(),
             pool,
             recorded: Arc::new(Notify::new()),
+            waiting: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
@@ -298,10 +304,8 @@ fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
-fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
-    let t = c
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(unavailable)?;
+/// Writes one transaction's items inside an open SQLite transaction (a savepoint of a group).
+fn apply(t: &Connection, tx: &Transaction) -> Result<(), StoreError> {
     if let Some(Marker(marker)) = &tx.marker {
         match t
             .prepare_cached("INSERT INTO markers (marker, applied_at) VALUES (?1, ?2)")
@@ -357,7 +361,62 @@ fn apply(c: &mut Connection, tx: &Transaction) -> Result<(), StoreError> {
             Err(e) => return Err(unavailable(e)),
         }
     }
-    t.commit().map_err(unavailable)
+    Ok(())
+}
+
+/// Transactions committed in one group at most.
+const GROUP: usize = 256;
+
+/// A commit waiting for its group.
+type Waiting = (Transaction, oneshot::Sender<Result<(), StoreError>>);
+
+/// Commits every waiting transaction, in groups: each transaction in its own savepoint, so it
+/// still applies all or nothing and sees the ones before it, and each group in one SQLite
+/// transaction, so one commit (one WAL append, one fsync with `Durability::Power`) serves many.
+/// A transaction's result is sent only after its group committed.
+fn commit_waiting(c: &mut Connection, waiting: &Mutex<Vec<Waiting>>) {
+    loop {
+        let group: Vec<Waiting> = {
+            let mut waiting = waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            let n = waiting.len().min(GROUP);
+            waiting.drain(..n).collect()
+        };
+        if group.is_empty() {
+            return;
+        }
+        let (txs, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        match commit_group(c, &txs) {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                for reply in replies {
+                    let _ = reply.send(Err(unavailable(anyhow::anyhow!("{e:#}"))));
+                }
+            }
+        }
+    }
+}
+
+fn commit_group(
+    c: &mut Connection,
+    txs: &[Transaction],
+) -> anyhow::Result<Vec<Result<(), StoreError>>> {
+    let mut t = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(txs.len());
+    for tx in txs {
+        let savepoint = t.savepoint()?;
+        let result = apply(&savepoint, tx);
+        if result.is_ok() {
+            savepoint.commit()?;
+        }
+        // Dropped unreleased, a savepoint rolls back its writes.
+        results.push(result);
+    }
+    t.commit()?;
+    Ok(results)
 }
 
 fn encode_cursor(id: &str) -> String {
@@ -451,7 +510,27 @@ impl Store for SqliteStore {
             ));
         }
         let has_events = !tx.events.is_empty();
-        self.pool.write(move |c| apply(c, &tx)).await?;
+        let (reply, result) = oneshot::channel();
+        let first = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.push((tx, reply));
+            waiting.len() == 1
+        };
+        // The first to wait starts a group commit; the others join it or the next one. The
+        // blocking call is spawned before this future can be dropped, so it always runs.
+        if first {
+            let waiting = self.waiting.clone();
+            let _: Result<(), Lost> = self
+                .pool
+                .write(move |c| {
+                    commit_waiting(c, &waiting);
+                    Ok(())
+                })
+                .await;
+        }
+        result
+            .await
+            .map_err(|_| unavailable(anyhow::anyhow!("the group commit was lost")))??;
         if has_events {
             self.recorded.notify_one();
         }
@@ -520,6 +599,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commits_grouped_together_still_apply_all_or_nothing_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            SqliteStore::open("test/ctx", &dir.path().join("ctx.db"), Durability::Process).unwrap(),
+        );
+        // Each writes its own document and the one shared document, with its own event; only
+        // one can create the shared one, and the others must leave nothing behind.
+        let tries = (0..64).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let own = format!("own-{i}");
+                let tx = Transaction {
+                    puts: vec![
+                        testkit::put(testkit::record("Doc", &own, 1, None, None)),
+                        testkit::put(testkit::record("Doc", "shared", 1, None, None)),
+                    ],
+                    events: vec![testkit::event("test/ctx", &own, 1, i)],
+                    marker: Some(Marker(format!("f/{}", i % 8))),
+                    ..Transaction::default()
+                };
+                (own, store.commit(tx).await)
+            })
+        });
+        let mut won = 0;
+        for result in futures::future::join_all(tries).await {
+            let (own, result) = result.unwrap();
+            let applied = match result {
+                Ok(()) => true,
+                Err(StoreError::Conflict | StoreError::Duplicate) => false,
+                Err(e) => panic!("{own}: {e}"),
+            };
+            won += usize::from(applied);
+            let kept = store.get("Doc", &own).await.unwrap().is_some();
+            assert_eq!(kept, applied, "{own}: all or nothing");
+        }
+        assert_eq!(won, 1);
+        assert_eq!(store.outbox_after(0, 100).await.unwrap().len(), 1);
+        let mut markers = 0;
+        for i in 0..8 {
+            markers += usize::from(store.is_applied(&Marker(format!("f/{i}"))).await.unwrap());
+        }
+        assert_eq!(markers, 1, "only the winner's marker stays");
     }
 
     #[tokio::test]
