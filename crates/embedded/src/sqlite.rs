@@ -90,6 +90,25 @@ impl Pool {
         f(&mut guard)
     }
 
+    /// Runs `f`, a read of a row or two by key, on a free reader connection right here: the
+    /// hop to a blocking thread and back would cost more than the read. Falls back to a blocking
+    /// thread when every reader is busy. Anything that may scan goes through `read`.
+    pub async fn lookup<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Lost> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            let reader = &self.readers[(first + i) % self.readers.len()];
+            if let Ok(mut connection) = reader.try_lock() {
+                return f(&mut connection);
+            }
+        }
+        run(self.readers[first % self.readers.len()].clone(), f).await
+    }
+
     /// Runs `f` on one of the reader connections on a blocking thread.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where

@@ -265,7 +265,7 @@ impl SqliteStore {
     pub async fn event(&self, event_id: &str) -> anyhow::Result<Option<Envelope>> {
         let event_id = event_id.to_owned();
         self.pool
-            .read(move |c| {
+            .lookup(move |c| {
                 let json: Option<String> = c
                     .prepare_cached("SELECT envelope FROM outbox WHERE event_id = ?1")?
                     .query_row([&event_id], |r| r.get(0))
@@ -463,7 +463,7 @@ impl Store for SqliteStore {
     async fn get(&self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
         let (kind, id) = (kind.to_owned(), id.to_owned());
         self.pool
-            .read(move |c| {
+            .lookup(move |c| {
                 c.prepare_cached(
                     "SELECT kind, id, version, body, ka, kb FROM docs WHERE kind = ?1 AND id = ?2",
                 )
@@ -540,7 +540,7 @@ impl Store for SqliteStore {
     async fn is_applied(&self, marker: &Marker) -> Result<bool, StoreError> {
         let marker = marker.0.clone();
         self.pool
-            .read(move |c| {
+            .lookup(move |c| {
                 c.prepare_cached("SELECT 1 FROM markers WHERE marker = ?1")
                     .and_then(|mut s| s.exists([marker]))
                     .map_err(unavailable)
