@@ -139,6 +139,11 @@ impl Window {
         self.idle(done.group, now);
     }
 
+    /// Whether a head may be delivered at `now`.
+    fn has_due(&self, now: i64) -> bool {
+        !self.due.is_empty() || self.next_retry().is_some_and(|at| at <= now)
+    }
+
     /// When the earliest waiting retry falls due.
     fn next_retry(&self) -> Option<i64> {
         self.later.first_key_value().map(|((at, _), _)| *at)
@@ -252,7 +257,11 @@ pub(super) async fn run(
                     }
                 }
             }
-            let stuck = unread && window.due.is_empty() && window.in_flight < concurrency;
+            // A full window with nothing to deliver while slots are free: what waits behind it
+            // must not wait for the groups that hold it.
+            let full = BUFFERED.saturating_sub(window.len) < READ_AT_LEAST;
+            let stuck =
+                unread && full && !window.has_due(now_ms()) && window.in_flight < concurrency;
             if stuck && now >= look_past_at && now >= pause_reads_until {
                 let free = concurrency - window.in_flight;
                 match heads_after(&bus, &function, window.read_to, free).await {
