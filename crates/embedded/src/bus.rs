@@ -2,11 +2,17 @@
 //!
 //! A tailer per context copies each newly recorded outbox event into the queue of every
 //! subscription that wants it, and advances its cursor, in one transaction of the bus database.
-//! A worker per subscription delivers the head of each message group (one aggregate) — so events
-//! of one aggregate arrive in order, while different aggregates proceed in parallel — retries a
-//! failure with exponential backoff, and after `max_attempts` moves it to the dead letters, which
-//! can be listed and redriven. Queue rows are deleted only after the handler succeeded, so a crash
-//! redelivers; handlers make their effect once with markers.
+//! A worker per subscription keeps a window of its queue in memory and delivers the head of each
+//! message group (one aggregate) — so events of one aggregate arrive in order, while up to
+//! `concurrency` aggregates are in flight at once — retries a failure with exponential backoff,
+//! and after `max_attempts` moves it to the dead letters, which can be listed and redriven. A
+//! queue row is deleted only after its handler succeeded (the deletes of many deliveries share
+//! one commit), and the next message of its group starts only after that commit; a crash
+//! redelivers, and handlers make their effect once with markers.
+
+mod settle;
+mod tail;
+mod worker;
 
 use std::{
     collections::{BTreeMap, HashSet},
@@ -19,21 +25,27 @@ use std::{
 };
 
 use kernel::{Envelope, function::EventInvoke};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
-use tokio::sync::{Notify, broadcast, watch};
-use tracing::Instrument;
+use tokio::{
+    sync::{Notify, broadcast, mpsc, watch},
+    task::JoinHandle,
+};
 
 use crate::{
+    prune::Retention,
     sqlite::{Durability, Pool},
     store::SqliteStore,
     switches::Switchboard,
 };
 
+pub use worker::BUFFERED;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS cursors (
-    source TEXT    PRIMARY KEY,
-    seq    INTEGER NOT NULL
+    source   TEXT    PRIMARY KEY,
+    seq      INTEGER NOT NULL,
+    event_id TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS queue (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,6 +69,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     last_error TEXT,
     died_at    INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS dead_letters_by_age ON dead_letters (died_at);
 ";
 
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +91,7 @@ impl Default for BusConfig {
             max_attempts: 5,
             first_retry: Duration::from_millis(200),
             max_retry: Duration::from_secs(30),
-            concurrency: 8,
+            concurrency: 32,
             handler_timeout: Duration::from_secs(30),
         }
     }
@@ -95,8 +108,8 @@ pub struct Subscriber {
 
 struct Subscription {
     subscriber: Subscriber,
+    /// Rung when rows were added to this subscription's queue.
     wake: Notify,
-    in_flight: Mutex<HashSet<String>>,
     delivered: AtomicU64,
     retried: AtomicU64,
     dead: AtomicU64,
@@ -126,20 +139,17 @@ pub struct DeadLetter {
     pub died_at: i64,
 }
 
-struct Head {
-    id: i64,
-    group: String,
-    envelope: String,
-    attempts: u32,
-    next_at: i64,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     #[error("no event handler is named {0}")]
     UnknownFunction(String),
     #[error("no event {0} was recorded by the handler's source")]
     UnknownEvent(String),
+    /// `deliver_again` refused: the handler's queue is already this long.
+    #[error(
+        "the queue of {function} holds {limit} or more messages; deliver again once it has drained"
+    )]
+    QueueFull { function: String, limit: u64 },
     #[error(transparent)]
     Storage(#[from] anyhow::Error),
 }
@@ -151,17 +161,33 @@ impl From<crate::sqlite::Lost> for BusError {
 }
 
 pub struct Bus {
-    pool: Pool,
+    pool: Arc<Pool>,
     config: BusConfig,
+    retention: Retention,
     subscriptions: Vec<Arc<Subscription>>,
     sources: BTreeMap<String, Arc<SqliteStore>>,
     switches: Arc<Switchboard>,
     /// Every event as it is published to the queues, for whoever watches the flow.
     published: broadcast::Sender<Envelope>,
+    settle: settle::Settler,
+    /// The settler's end of its channel, until `start` runs it.
+    settle_requests: Mutex<Option<mpsc::UnboundedReceiver<settle::Request>>>,
 }
 
 fn now_ms() -> i64 {
     kernel::breaker::now_ms()
+}
+
+/// The bus's tasks, once started.
+pub struct Running(Vec<JoinHandle<()>>);
+
+impl Running {
+    /// Waits until every tailer, worker and delivery has stopped (after the shutdown signal).
+    pub async fn stopped(self) {
+        for task in self.0 {
+            let _ = task.await;
+        }
+    }
 }
 
 impl Bus {
@@ -171,14 +197,35 @@ impl Bus {
         config: BusConfig,
         switches: Arc<Switchboard>,
     ) -> anyhow::Result<Self> {
+        let pool = Pool::open(path, durability, SCHEMA)?;
+        pool.write_blocking(|c| {
+            crate::sqlite::add_column(c, "cursors", "event_id", "TEXT")?;
+            Ok::<_, anyhow::Error>(())
+        })?;
+        let (settle, settle_requests) = settle::Settler::new();
         Ok(Self {
-            pool: Pool::open(path, durability, SCHEMA)?,
+            pool: Arc::new(pool),
             config,
+            retention: Retention::default(),
             subscriptions: Vec::new(),
             sources: BTreeMap::new(),
             switches,
             published: broadcast::channel(1024).0,
+            settle,
+            settle_requests: Mutex::new(Some(settle_requests)),
         })
+    }
+
+    /// How long the bus keeps dead letters and how long a queue `deliver_again` may grow (the
+    /// `Pruner` reads the rest).
+    pub fn set_retention(&mut self, retention: Retention) -> anyhow::Result<()> {
+        retention.check()?;
+        self.retention = retention;
+        Ok(())
+    }
+
+    pub fn retention(&self) -> &Retention {
+        &self.retention
     }
 
     /// Events as they are published, live (a slow watcher misses some; the outboxes keep all).
@@ -186,291 +233,65 @@ impl Bus {
         self.published.subscribe()
     }
 
-    /// A context whose outbox the bus tails.
-    pub fn add_source(&mut self, store: Arc<SqliteStore>) {
+    /// A context whose outbox the bus tails. Call it before anything writes to the store: it
+    /// repairs a cursor that a power loss left past the outbox's end (see `tail::repair`).
+    pub fn add_source(&mut self, store: Arc<SqliteStore>) -> anyhow::Result<()> {
         use kernel::store::Store;
+        tail::repair(&self.pool, &store)?;
         self.sources.insert(store.context().to_owned(), store);
+        Ok(())
+    }
+
+    pub(crate) fn sources(&self) -> &BTreeMap<String, Arc<SqliteStore>> {
+        &self.sources
     }
 
     pub fn subscribe(&mut self, subscriber: Subscriber) {
         self.subscriptions.push(Arc::new(Subscription {
             subscriber,
             wake: Notify::new(),
-            in_flight: Mutex::new(HashSet::new()),
             delivered: AtomicU64::new(0),
             retried: AtomicU64::new(0),
             dead: AtomicU64::new(0),
         }));
     }
 
-    /// Starts the tailers and the workers; they stop when `shutdown` turns true.
-    pub fn start(self: &Arc<Self>, shutdown: watch::Receiver<bool>) {
+    /// Starts the tailers, the workers and the settler; they stop when `shutdown` turns true.
+    pub fn start(self: &Arc<Self>, shutdown: watch::Receiver<bool>) -> Running {
+        let mut tasks = Vec::new();
+        let requests = self
+            .settle_requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(requests) = requests {
+            // Not one of `Running`'s tasks: stopping deliveries settle through it, and it ends
+            // when the bus is dropped.
+            tokio::spawn(settle::run(self.pool.clone(), requests));
+        }
         for (source, store) in &self.sources {
-            tokio::spawn(
-                self.clone()
-                    .tail(source.clone(), store.clone(), shutdown.clone()),
-            );
+            let subs = self
+                .subscriptions
+                .iter()
+                .filter(|s| &s.subscriber.source == source)
+                .cloned()
+                .collect();
+            tasks.push(tokio::spawn(tail::run(
+                self.clone(),
+                source.clone(),
+                store.clone(),
+                subs,
+                shutdown.clone(),
+            )));
         }
         for sub in &self.subscriptions {
-            tokio::spawn(self.clone().work(sub.clone(), shutdown.clone()));
+            tasks.push(tokio::spawn(worker::run(
+                self.clone(),
+                sub.clone(),
+                shutdown.clone(),
+            )));
         }
-    }
-
-    async fn tail(
-        self: Arc<Self>,
-        source: String,
-        store: Arc<SqliteStore>,
-        mut shutdown: watch::Receiver<bool>,
-    ) {
-        let recorded = store.recorded();
-        let subs: Vec<Arc<Subscription>> = self
-            .subscriptions
-            .iter()
-            .filter(|s| s.subscriber.source == source)
-            .cloned()
-            .collect();
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            match self.tail_once(&source, &store, &subs).await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(e) => tracing::error!(source, error = %e, "outbox tailer failed; retrying"),
-            }
-            tokio::select! {
-                _ = recorded.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
-
-    /// Moves one batch from the outbox to the queues; `Ok(true)` if there may be more.
-    async fn tail_once(
-        &self,
-        source: &str,
-        store: &SqliteStore,
-        subs: &[Arc<Subscription>],
-    ) -> anyhow::Result<bool> {
-        const BATCH: usize = 512;
-        let src = source.to_owned();
-        let cursor: i64 = self
-            .pool
-            .read(move |c| {
-                Ok::<_, anyhow::Error>(
-                    c.query_row("SELECT seq FROM cursors WHERE source = ?1", [&src], |r| {
-                        r.get(0)
-                    })
-                    .optional()?
-                    .unwrap_or(0),
-                )
-            })
-            .await?;
-        let batch = store.outbox_after(cursor, BATCH).await?;
-        let Some(&(last, _)) = batch.last() else {
-            return Ok(false);
-        };
-        let more = batch.len() == BATCH;
-        let mut rows = Vec::new();
-        let mut woken = Vec::new();
-        for (_, event) in &batch {
-            for (i, sub) in subs.iter().enumerate() {
-                if sub.subscriber.types.contains(&event.event_type) {
-                    rows.push((
-                        sub.subscriber.function.clone(),
-                        group_of(event),
-                        event.event_id.clone(),
-                        serde_json::to_string(event)?,
-                    ));
-                    woken.push(i);
-                }
-            }
-        }
-        let src = source.to_owned();
-        self.pool
-            .write(move |c| {
-                let t = c.transaction()?;
-                {
-                    let mut insert = t.prepare_cached("INSERT INTO queue (sub, group_id, event_id, envelope) VALUES (?1, ?2, ?3, ?4)")?;
-                    for (sub, group, event_id, envelope) in &rows {
-                        insert.execute(params![sub, group, event_id, envelope])?;
-                    }
-                    t.execute(
-                        "INSERT INTO cursors (source, seq) VALUES (?1, ?2) ON CONFLICT (source) DO UPDATE SET seq = excluded.seq",
-                        params![src, last],
-                    )?;
-                }
-                t.commit()?;
-                Ok::<_, anyhow::Error>(())
-            })
-            .await?;
-        for (_, event) in batch {
-            let _ = self.published.send(event);
-        }
-        woken.sort_unstable();
-        woken.dedup();
-        for i in woken {
-            subs[i].wake.notify_one();
-        }
-        Ok(more)
-    }
-
-    async fn work(self: Arc<Self>, sub: Arc<Subscription>, mut shutdown: watch::Receiver<bool>) {
-        let function = sub.subscriber.function.clone();
-        let Some(mut switch) = self.switches.watch(&function) else {
-            tracing::error!(function, "event handler has no switch; not delivering");
-            return;
-        };
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            if !*switch.borrow_and_update() {
-                tokio::select! {
-                    _ = switch.changed() => {}
-                    _ = shutdown.changed() => {}
-                }
-                continue;
-            }
-            let wait = match self.dispatch_due(&sub).await {
-                Ok(wait) => wait,
-                Err(e) => {
-                    tracing::error!(function, error = %e, "queue read failed; retrying");
-                    Duration::from_secs(1)
-                }
-            };
-            tokio::select! {
-                _ = sub.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = switch.changed() => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
-
-    /// Starts a delivery for each due group head not already in flight; returns how long to wait
-    /// before looking again.
-    async fn dispatch_due(self: &Arc<Self>, sub: &Arc<Subscription>) -> anyhow::Result<Duration> {
-        // Groups in flight before the read: their heads in the read may already be delivered.
-        // Only this worker starts deliveries, so any other group's head is current.
-        let busy = in_flight(sub).clone();
-        let free = self.config.concurrency.saturating_sub(busy.len());
-        if free == 0 {
-            return Ok(Duration::from_secs(1));
-        }
-        let name = sub.subscriber.function.clone();
-        let in_flight_now = busy.clone();
-        let heads: Vec<Head> = self
-            .pool
-            .read(move |c| heads(c, &name, &in_flight_now))
-            .await?;
-        let now = now_ms();
-        let mut started = 0;
-        let mut next_due: Option<i64> = None;
-        for head in heads {
-            if started == free {
-                break;
-            }
-            if busy.contains(&head.group) {
-                continue;
-            }
-            if head.next_at > now {
-                next_due = Some(next_due.map_or(head.next_at, |d| d.min(head.next_at)));
-                continue;
-            }
-            in_flight(sub).insert(head.group.clone());
-            started += 1;
-            tokio::spawn(self.clone().deliver(sub.clone(), head));
-        }
-        Ok(match next_due {
-            Some(at) => Duration::from_millis((at - now).clamp(1, 1000) as u64),
-            None => Duration::from_secs(1),
-        })
-    }
-
-    async fn deliver(self: Arc<Self>, sub: Arc<Subscription>, head: Head) {
-        let function = sub.subscriber.function.clone();
-        let outcome = match serde_json::from_str::<Envelope>(&head.envelope) {
-            Err(e) => Err(format!("undecodable envelope: {e}")),
-            Ok(event) => {
-                let span = tracing::info_span!("event", function = %function, eventId = %event.event_id,
-                    eventType = %event.event_type, correlationId = %event.correlation_id, attempt = head.attempts + 1);
-                let invoke = sub.subscriber.invoke.clone();
-                let timeout = self.config.handler_timeout;
-                // Its own task, so that a panicking handler is a failed delivery, not a dead worker.
-                let run = tokio::spawn(
-                    async move { tokio::time::timeout(timeout, invoke(event)).await }
-                        .instrument(span.clone()),
-                );
-                let result = match run.await {
-                    Ok(Ok(Ok(()))) => Ok(()),
-                    Ok(Ok(Err(e))) => Err(e.to_string()),
-                    Ok(Err(_)) => Err(format!("timed out after {timeout:?}")),
-                    Err(e) => Err(format!("handler panicked: {e}")),
-                };
-                if let Err(e) = &result {
-                    span.in_scope(|| tracing::warn!(error = %e, "delivery failed"));
-                }
-                result
-            }
-        };
-        if let Err(e) = self.settle(&sub, &head, outcome).await {
-            tracing::error!(function, error = %e, "could not record a delivery's outcome; it will be redelivered");
-        }
-        in_flight(&sub).remove(&head.group);
-        sub.wake.notify_one();
-    }
-
-    async fn settle(
-        &self,
-        sub: &Subscription,
-        head: &Head,
-        outcome: Result<(), String>,
-    ) -> anyhow::Result<()> {
-        let id = head.id;
-        match outcome {
-            Ok(()) => {
-                self.pool
-                    .write(move |c| {
-                        Ok::<_, anyhow::Error>(c.execute("DELETE FROM queue WHERE id = ?1", [id])?)
-                    })
-                    .await?;
-                sub.delivered.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(error) => {
-                let attempts = head.attempts + 1;
-                if attempts >= self.config.max_attempts {
-                    self.pool
-                        .write(move |c| {
-                            let t = c.transaction()?;
-                            t.execute(
-                                "INSERT INTO dead_letters (sub, group_id, event_id, envelope, attempts, last_error, died_at)
-                                 SELECT sub, group_id, event_id, envelope, ?2, ?3, ?4 FROM queue WHERE id = ?1",
-                                params![id, attempts, error, now_ms()],
-                            )?;
-                            t.execute("DELETE FROM queue WHERE id = ?1", [id])?;
-                            t.commit()?;
-                            Ok::<_, anyhow::Error>(())
-                        })
-                        .await?;
-                    sub.dead.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(function = %sub.subscriber.function, attempts, "moved to the dead letters");
-                } else {
-                    let next_at = now_ms() + self.retry_delay(attempts).as_millis() as i64;
-                    self.pool
-                        .write(move |c| {
-                            Ok::<_, anyhow::Error>(c.execute(
-                                "UPDATE queue SET attempts = ?2, next_at = ?3, last_error = ?4 WHERE id = ?1",
-                                params![id, attempts, next_at, error],
-                            )?)
-                        })
-                        .await?;
-                    sub.retried.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-        Ok(())
+        Running(tasks)
     }
 
     /// Exponential backoff with jitter: first_retry · 2^(attempts-1), capped, ±25%.
@@ -491,7 +312,8 @@ impl Bus {
     }
 
     /// Delivers an already recorded event to one handler again: a duplicate, as at-least-once
-    /// transports produce them.
+    /// transports produce them. Refused while the handler's queue holds
+    /// `retention.redelivery_queue_limit` messages, so the admin API cannot grow it without end.
     pub async fn deliver_again(&self, function: &str, event_id: &str) -> Result<(), BusError> {
         let sub = self.subscription(function)?;
         let store = self
@@ -508,15 +330,34 @@ impl Bus {
             serde_json::to_string(&event).map_err(anyhow::Error::from)?,
         );
         let event_id = event.event_id.clone();
-        self.pool
+        let limit = self.retention.redelivery_queue_limit;
+        let queued = self
+            .pool
             .write(move |c| {
-                c.execute(
+                let t = c.transaction()?;
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let pending: i64 = t
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sub = ?1 LIMIT ?2)",
+                    )?
+                    .query_row(params![name, limit], |r| r.get(0))?;
+                if pending >= limit {
+                    return Ok::<_, anyhow::Error>(false);
+                }
+                t.prepare_cached(
                     "INSERT INTO queue (sub, group_id, event_id, envelope) VALUES (?1, ?2, ?3, ?4)",
-                    params![name, group, event_id, json],
-                )?;
-                Ok::<_, anyhow::Error>(())
+                )?
+                .execute(params![name, group, event_id, json])?;
+                t.commit()?;
+                Ok(true)
             })
             .await?;
+        if !queued {
+            return Err(BusError::QueueFull {
+                function: function.to_owned(),
+                limit,
+            });
+        }
         sub.wake.notify_one();
         Ok(())
     }
@@ -543,7 +384,9 @@ impl Bus {
     }
 
     /// Moves dead letters (one, or all when `id` is None) back to the end of their queue with
-    /// fresh attempts. Returns how many moved.
+    /// fresh attempts. Returns how many moved. Dead letters expire (`Retention::dead_letters`)
+    /// well before the markers of their events may (`Retention::markers`), and the pruner keeps
+    /// the markers of every event still queued or dead, so a redriven event always meets them.
     pub async fn redrive(&self, id: Option<i64>) -> Result<usize, BusError> {
         let moved: Vec<String> = self
             .pool
@@ -563,7 +406,7 @@ impl Bus {
                 Ok::<_, anyhow::Error>(subs)
             })
             .await?;
-        for function in &moved {
+        for function in moved.iter().collect::<HashSet<_>>() {
             if let Ok(sub) = self.subscription(function) {
                 sub.wake.notify_one();
             }
@@ -641,61 +484,47 @@ impl Bus {
         }
         Ok(queued + untailed)
     }
-}
 
-/// How many of a subscription's oldest messages are looked at for group heads at a time.
-const WINDOW: i64 = 512;
-
-/// The first message of each group (the only one that may be delivered), oldest first. The
-/// oldest `WINDOW` messages are enough unless a few busy or backed-off groups hold them all;
-/// only then is every group of the queue looked at.
-fn heads(c: &rusqlite::Connection, sub: &str, busy: &HashSet<String>) -> anyhow::Result<Vec<Head>> {
-    let read = |r: &rusqlite::Row<'_>| {
-        Ok(Head {
-            id: r.get(0)?,
-            group: r.get(1)?,
-            envelope: r.get(2)?,
-            attempts: r.get(3)?,
-            next_at: r.get(4)?,
-        })
-    };
-    let mut window = c.prepare_cached(
-        "SELECT q.id, q.group_id, q.envelope, q.attempts, q.next_at
-         FROM (SELECT * FROM queue WHERE sub = ?1 ORDER BY id LIMIT ?2) q
-         WHERE NOT EXISTS (SELECT 1 FROM queue p WHERE p.sub = ?1 AND p.group_id = q.group_id AND p.id < q.id)
-         ORDER BY q.id",
-    )?;
-    let found = window
-        .query_map(params![sub, WINDOW], read)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let now = now_ms();
-    let window_full = || -> rusqlite::Result<bool> {
-        c.prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE sub = ?1 LIMIT ?2)")?
-            .query_row(params![sub, WINDOW], |r| r.get::<_, i64>(0))
-            .map(|n| n == WINDOW)
-    };
-    if found
-        .iter()
-        .any(|h| h.next_at <= now && !busy.contains(&h.group))
-        || !window_full()?
-    {
-        return Ok(found);
+    /// Where the tailer of each source stands: every outbox entry up to it is in the queues.
+    pub(crate) async fn cursors(&self) -> anyhow::Result<BTreeMap<String, i64>> {
+        self.pool
+            .read(|c| {
+                Ok(c.prepare_cached("SELECT source, seq FROM cursors")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .await
     }
-    let mut every_group = c.prepare_cached(
-        "SELECT q.id, q.group_id, q.envelope, q.attempts, q.next_at FROM queue q
-         JOIN (SELECT MIN(id) AS id FROM queue WHERE sub = ?1 GROUP BY group_id) h ON q.id = h.id
-         ORDER BY q.id LIMIT 1024",
-    )?;
-    Ok(every_group
-        .query_map([sub], read)?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
-}
 
-fn in_flight(sub: &Subscription) -> std::sync::MutexGuard<'_, HashSet<String>> {
-    // A poisoned set only means a panic while holding it; the set itself is still valid.
-    sub.in_flight
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Every `function/eventId` still in a queue or a dead letter: a redelivery of it can still
+    /// come, so the markers of its effects must stay.
+    pub(crate) async fn undelivered(&self) -> anyhow::Result<HashSet<String>> {
+        self.pool
+            .read(|c| {
+                let snapshot = c.transaction()?;
+                let keys = snapshot
+                    .prepare_cached(
+                        "SELECT sub || '/' || event_id FROM queue
+                         UNION SELECT sub || '/' || event_id FROM dead_letters",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(keys)
+            })
+            .await
+    }
+
+    /// Deletes the dead letters that died before `before` (unix milliseconds).
+    pub(crate) async fn prune_dead_letters(&self, before: i64) -> anyhow::Result<u64> {
+        self.pool
+            .write(move |c| {
+                Ok(
+                    c.prepare_cached("DELETE FROM dead_letters WHERE died_at < ?1")?
+                        .execute([before])? as u64,
+                )
+            })
+            .await
+    }
 }
 
 /// The message group: one aggregate, so its events are delivered in order.

@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::{
     bus::{Bus, BusConfig, Subscriber},
     platform::{Dispatch, EmbeddedConfig, EmbeddedPlatform},
+    prune::{Pruner, Retention},
     switches::Switchboard,
 };
 
@@ -32,6 +33,16 @@ impl Host {
     pub fn start(
         config: EmbeddedConfig,
         bus_config: BusConfig,
+        systems: &[System],
+    ) -> anyhow::Result<Self> {
+        Self::start_with(config, bus_config, Retention::default(), systems)
+    }
+
+    /// `start`, keeping data as long as `retention` says.
+    pub fn start_with(
+        config: EmbeddedConfig,
+        bus_config: BusConfig,
+        retention: Retention,
         systems: &[System],
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
@@ -63,6 +74,7 @@ impl Host {
             bus_config,
             switches.clone(),
         )?;
+        bus.set_retention(retention)?;
         let mut sources = BTreeSet::new();
         for f in &functions {
             if let (Trigger::Events { source, types }, Invoke::Event(invoke)) =
@@ -78,11 +90,17 @@ impl Host {
             }
         }
         for source in sources {
-            bus.add_source(platform.sqlite(source)?);
+            bus.add_source(platform.sqlite(source)?)?;
         }
         let bus = Arc::new(bus);
         let (stop, shutdown) = watch::channel(false);
         bus.start(shutdown.clone());
+        let stores = systems
+            .iter()
+            .flat_map(|s| s.contexts.iter())
+            .map(|c| platform.sqlite(c.id))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        tokio::spawn(Pruner::new(bus.clone(), stores).run(shutdown.clone()));
         for f in &functions {
             if let (Trigger::Every(period), Invoke::Tick(tick)) = (&f.info.trigger, &f.invoke) {
                 tokio::spawn(run_timer(

@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod host;
 pub mod platform;
+pub mod prune;
 pub mod secrets;
 pub mod sqlite;
 pub mod store;
@@ -12,4 +13,5 @@ pub mod switches;
 pub use bus::{Bus, BusConfig};
 pub use host::Host;
 pub use platform::{Dispatch, EmbeddedConfig, EmbeddedPlatform};
+pub use prune::{Pruner, Retention};
 pub use sqlite::Durability;

@@ -76,6 +76,39 @@ impl Pool {
         run(self.writer.clone(), f).await
     }
 
+    /// Runs `f` on the writer connection on this thread: for startup work (migrations, repairs)
+    /// that must be done before anything else uses the database.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<Lost>,
+        F: FnOnce(&mut Connection) -> Result<T, E>,
+    {
+        let mut guard = self
+            .writer
+            .lock()
+            .map_err(|_| Lost("connection poisoned".into()))?;
+        f(&mut guard)
+    }
+
+    /// Runs `f`, a read of a row or two by key, on a free reader connection right here: the
+    /// hop to a blocking thread and back would cost more than the read. Falls back to a blocking
+    /// thread when every reader is busy. Anything that may scan goes through `read`.
+    pub async fn lookup<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Lost> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            let reader = &self.readers[(first + i) % self.readers.len()];
+            if let Ok(mut connection) = reader.try_lock() {
+                return f(&mut connection);
+            }
+        }
+        run(self.readers[first % self.readers.len()].clone(), f).await
+    }
+
     /// Runs `f` on one of the reader connections on a blocking thread.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -86,6 +119,18 @@ impl Pool {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         run(self.readers[i].clone(), f).await
     }
+}
+
+/// Adds a column that an older version of a schema lacked (`CREATE TABLE IF NOT EXISTS` keeps
+/// an existing table as it was). Returns whether it was added.
+pub fn add_column(c: &Connection, table: &str, column: &str, decl: &str) -> rusqlite::Result<bool> {
+    let exists = c
+        .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+        .exists([table, column])?;
+    if !exists {
+        c.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+    }
+    Ok(!exists)
 }
 
 /// A database call that never returned: its thread panicked or its connection is poisoned.

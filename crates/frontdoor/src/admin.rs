@@ -269,6 +269,13 @@ async fn deliver_again(
         )
             .into_response(),
         Err(embedded::bus::BusError::Storage(e)) => fail(AppError::Internal(e), &instance),
+        Err(e @ embedded::bus::BusError::QueueFull { .. }) => fail(
+            AppError::TooManyRequests {
+                detail: e.to_string(),
+                retry_after: 5,
+            },
+            &instance,
+        ),
         Err(e) => fail(
             AppError::not_found("Event or handler", e.to_string()),
             &instance,

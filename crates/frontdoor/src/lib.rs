@@ -17,7 +17,7 @@ use axum::{
     response::Response,
     routing::{MethodFilter, MethodRouter, get},
 };
-use embedded::{BusConfig, Dispatch, Durability, EmbeddedConfig, Host};
+use embedded::{BusConfig, Dispatch, Durability, EmbeddedConfig, Host, Retention};
 use kernel::{
     AppError, HttpRequest, HttpResponse, Platform as _, SecretSpec, System, Trigger, auth::Tokens,
     breaker::BreakerPolicy, function::Invoke,
@@ -37,6 +37,8 @@ pub struct GatewayConfig {
     pub data_dir: PathBuf,
     pub durability: Durability,
     pub bus: BusConfig,
+    /// How long delivered events, markers and dead letters are kept on disk.
+    pub retention: Retention,
     pub sync_timeout: Duration,
     pub breaker: BreakerPolicy,
     pub settings: BTreeMap<String, String>,
@@ -58,6 +60,7 @@ impl GatewayConfig {
             data_dir: data_dir.into(),
             durability: Durability::default(),
             bus: BusConfig::default(),
+            retention: Retention::default(),
             sync_timeout: Duration::from_millis(1000),
             breaker: BreakerPolicy::default(),
             settings: BTreeMap::new(),
@@ -116,7 +119,12 @@ impl Gateway {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let addr = listener.local_addr()?;
-        let host = Arc::new(Host::start(embedded, config.bus, &systems)?);
+        let host = Arc::new(Host::start_with(
+            embedded,
+            config.bus,
+            config.retention,
+            &systems,
+        )?);
         let doors = Doors::open(&host, &systems, &config.limits).await?;
         let mut allowed_origins = Guard::own_origins(addr.ip(), addr.port());
         allowed_origins.extend(config.allowed_origins.iter().cloned());

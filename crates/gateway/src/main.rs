@@ -69,6 +69,15 @@ struct Args {
     /// Deliveries of an event before it becomes a dead letter.
     #[arg(long, env = "BUS_MAX_ATTEMPTS", default_value_t = 5)]
     max_attempts: u32,
+    /// Days a delivered event stays in its context's outbox (for re-delivery and the event log).
+    #[arg(long, env = "GATEWAY_OUTBOX_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), default_value_t = 7)]
+    outbox_days: u32,
+    /// Days a dead letter can still be redriven; then it is pruned. Shorter than --marker-days.
+    #[arg(long, env = "GATEWAY_DEAD_LETTER_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), default_value_t = 14)]
+    dead_letter_days: u32,
+    /// Days an applied effect's marker is kept (while no redelivery of its event can arrive).
+    #[arg(long, env = "GATEWAY_MARKER_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), default_value_t = 30)]
+    marker_days: u32,
     /// A context setting, `NAME=VALUE` (repeatable); `--settings` lists them.
     #[arg(long = "set", value_parser = parse_setting)]
     settings: Vec<(String, String)>,
@@ -126,6 +135,14 @@ async fn main() -> anyhow::Result<()> {
         max_attempts: args.max_attempts.max(1),
         ..BusConfig::default()
     };
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+    config.retention = embedded::Retention {
+        outbox: DAY * args.outbox_days,
+        dead_letters: DAY * args.dead_letter_days,
+        markers: DAY * args.marker_days,
+        ..embedded::Retention::default()
+    };
+    config.retention.check()?;
     config.limits = Limits {
         max_connections: args.max_connections.max(1),
         max_streams: args.max_streams,

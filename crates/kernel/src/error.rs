@@ -37,6 +37,9 @@ pub enum AppError {
     /// 422: the command is well formed but a business rule refused it.
     #[error("{0}")]
     Refused(String),
+    /// 429: too many requests of this kind for now; try again after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u32 },
     /// 503: a dependency is down or its breaker is open; try again after `retry_after` seconds.
     #[error("{dep} is unavailable")]
     Unavailable { dep: String, retry_after: u32 },
@@ -80,6 +83,7 @@ impl AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -104,7 +108,9 @@ impl AppError {
         *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Self::Unavailable { retry_after, .. } = self {
+        if let Self::Unavailable { retry_after, .. } | Self::TooManyRequests { retry_after, .. } =
+            self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         if matches!(self, Self::Unauthorized(_)) {
@@ -163,6 +169,17 @@ mod tests {
         let r = AppError::unavailable("museum", 7).to_response("/x", "c");
         assert_eq!(r.status(), 503);
         assert_eq!(r.headers()[header::RETRY_AFTER], "7");
+    }
+
+    #[test]
+    fn too_many_requests_says_when_to_retry() {
+        let e = AppError::TooManyRequests {
+            detail: "slow down".into(),
+            retry_after: 30,
+        };
+        let r = e.to_response("/x", "c");
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "30");
     }
 
     #[test]
