@@ -1,6 +1,6 @@
-//! API Gateway (HTTP API, payload 2.0) on loopback: each route of the given functions, with the
-//! request turned into the JSON event API Gateway sends and run through the Lambda HTTP entry —
-//! so synchronous calls between contexts travel over real HTTP, as they do on AWS.
+//! API Gateway (HTTP API, payload 2.0) on loopback: each public route of the given functions,
+//! with the request turned into the JSON event API Gateway sends and run through the Lambda HTTP
+//! entry. Internal functions get no route, as on AWS (see `invoke` for how their callers reach them).
 
 use std::{
     collections::BTreeMap,
@@ -61,12 +61,17 @@ pub fn serve(listener: TcpListener, functions: &[Function]) -> ApiGateway {
         let (Trigger::Http(routes), Invoke::Http(invoke)) = (&f.info.trigger, &f.invoke) else {
             continue;
         };
+        // Internal functions have no route on AWS: only their callers' invokes reach them.
+        if f.info.internal {
+            continue;
+        }
         for route in routes {
             let route_key = format!("{} /{}{}", route.method, f.context.system, route.path);
             let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
                 continue;
             };
-            let (name, invoke, requests) = (f.info.name, invoke.clone(), requests.clone());
+            let (name, access) = (f.info.name, f.info.access);
+            let (invoke, requests) = (invoke.clone(), requests.clone());
             let handler = move |Path(params): Path<BTreeMap<String, String>>, req: Request| {
                 let (invoke, route_key, requests) =
                     (invoke.clone(), route_key.clone(), requests.clone());
@@ -76,7 +81,7 @@ pub fn serve(listener: TcpListener, functions: &[Function]) -> ApiGateway {
                         Ok(event) => match lambda_http::request::from_str(&event.to_string()) {
                             Ok(request) => {
                                 let (parts, body) =
-                                    handle(name, &invoke, request).await.into_parts();
+                                    handle(name, access, &invoke, request).await.into_parts();
                                 Response::from_parts(parts, Body::from(body.to_vec()))
                             }
                             Err(e) => {
