@@ -106,6 +106,8 @@ fn samples(system: &str) -> Vec<(String, String)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        // The environment file for `sam local invoke --env-vars`, not an event.
+        .filter(|p| p.file_stem().is_some_and(|s| s != "env"))
         .map(|p| {
             (
                 p.file_stem().unwrap().to_string_lossy().into_owned(),

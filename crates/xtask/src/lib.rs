@@ -20,6 +20,10 @@ pub fn generated(systems: &[System]) -> Vec<(PathBuf, String)> {
             template::system(system),
         ));
         files.extend(mains::files(system));
+        files.push((
+            PathBuf::from(format!("events/{}/env.json", system.name)),
+            env_file(system),
+        ));
         for (function, event) in samples::for_system(system) {
             let json = serde_json::to_string_pretty(&event).unwrap_or_default() + "\n";
             files.push((
@@ -29,6 +33,31 @@ pub fn generated(systems: &[System]) -> Vec<(PathBuf, String)> {
         }
     }
     files
+}
+
+/// The deployment prefix `samconfig.toml` deploys with (`Prefix` in its parameter overrides).
+pub const DEFAULT_PREFIX: &str = "event-stormed";
+
+/// `events/<system>/env.json`, for `sam local invoke --env-vars`: each function's table and
+/// declared settings as a deployment with the default prefix names them. (What needs an ARN —
+/// a topic, internal routes, a secret — needs the deployed stack: `sam remote invoke`.)
+fn env_file(system: &System) -> String {
+    let mut functions = serde_json::Map::new();
+    for context in &system.contexts {
+        let table = format!("{DEFAULT_PREFIX}-{}-{}", context.id.system, context.id.name);
+        let mut vars = serde_json::Map::new();
+        vars.insert("TABLE_NAME".into(), table.into());
+        for setting in context.settings {
+            vars.insert(setting.name.into(), setting.default.into());
+        }
+        for f in context.functions() {
+            functions.insert(
+                template::logical_id(system.name, f.name),
+                serde_json::Value::Object(vars.clone()),
+            );
+        }
+    }
+    serde_json::to_string_pretty(&functions).unwrap_or_default() + "\n"
 }
 
 /// The workspace root (this crate lives in `crates/xtask`).
