@@ -538,7 +538,23 @@ pub fn system(system: &System) -> String {
     if let Some(policy) = system.auth {
         resources.extend(authorizer(system, policy));
     }
-    let doc = map([
+    let mut parameters: Vec<(String, Y)> = [
+        names::parameter(),
+        ("ApiId", parameter("String", "The front door's HTTP API")),
+        ("AlarmTopicArn", parameter("String", "Where alarms go")),
+        (
+            "Api5xxAlarm",
+            parameter(
+                "String",
+                "The front door's 5xx alarm: public routes' canaries roll back on it",
+            ),
+        ),
+        root::log_retention_parameter(),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let mut doc = vec![
         ("AWSTemplateFormatVersion", s("2010-09-09")),
         ("Transform", s("AWS::Serverless-2016-10-31")),
         (
@@ -548,57 +564,52 @@ pub fn system(system: &System) -> String {
                 system.title
             )),
         ),
-        (
-            "Parameters",
-            Y::Map(
-                [
-                    names::parameter(),
-                    ("ApiId", parameter("String", "The front door's HTTP API")),
-                    ("AlarmTopicArn", parameter("String", "Where alarms go")),
-                    (
-                        "Api5xxAlarm",
-                        parameter(
-                            "String",
-                            "The front door's 5xx alarm: public routes' canaries roll back on it",
-                        ),
-                    ),
-                    root::log_retention_parameter(),
-                    root::reserved_concurrency_parameter(),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-            ),
-        ),
-        (
+    ];
+    if reserves_concurrency(system) {
+        let (name, declaration) = root::reserved_concurrency_parameter();
+        parameters.push((name.to_owned(), declaration));
+        doc.push(("Parameters", Y::Map(parameters)));
+        doc.push((
             "Conditions",
             map([(
                 RESERVED_CONCURRENCY_ON,
-                map([("Fn::Equals", list([r#ref("ReservedConcurrency"), s("on")]))]),
+                map([("Fn::Equals", list([r#ref(name), s("on")]))]),
             )]),
-        ),
-        (
-            "Globals",
-            map([(
-                "Function",
-                map([
-                    ("Runtime", s("provided.al2023")),
-                    ("Architectures", list([s("arm64")])),
-                    ("Handler", s("bootstrap")),
-                    ("CodeUri", s("..")),
-                    ("MemorySize", int(256)),
-                    ("Timeout", int(10)),
-                    ("AutoPublishAlias", s("live")),
-                    (
-                        "Environment",
-                        map([("Variables", map([("RUST_LOG", s("info"))]))]),
-                    ),
-                ]),
-            )]),
-        ),
-        ("Resources", Y::Map(resources)),
-    ]);
-    to_string(&doc)
+        ));
+    } else {
+        doc.push(("Parameters", Y::Map(parameters)));
+    }
+    doc.push(("Globals", globals()));
+    doc.push(("Resources", Y::Map(resources)));
+    to_string(&map(doc))
+}
+
+fn globals() -> Y {
+    map([(
+        "Function",
+        map([
+            ("Runtime", s("provided.al2023")),
+            ("Architectures", list([s("arm64")])),
+            ("Handler", s("bootstrap")),
+            ("CodeUri", s("..")),
+            ("MemorySize", int(256)),
+            ("Timeout", int(10)),
+            ("AutoPublishAlias", s("live")),
+            (
+                "Environment",
+                map([("Variables", map([("RUST_LOG", s("info"))]))]),
+            ),
+        ]),
+    )])
+}
+
+/// Whether a function of the system declares reserved concurrency (its stack then takes the
+/// `ReservedConcurrency` switch).
+pub fn reserves_concurrency(system: &System) -> bool {
+    system
+        .functions()
+        .iter()
+        .any(|(_, f)| f.reserved_concurrency.is_some())
 }
 
 /// Every function the system deploys (declared, publishers, authorizer) by logical id.

@@ -150,6 +150,16 @@ pub fn root(systems: &[System]) -> String {
         ),
     ];
     for system in systems {
+        let mut parameters = vec![
+            (names::PREFIX, r#ref(names::PREFIX)),
+            ("ApiId", r#ref("HttpApi")),
+            ("AlarmTopicArn", r#ref("AlarmTopic")),
+            ("Api5xxAlarm", r#ref("Api5xxAlarm")),
+            ("LogRetentionDays", r#ref("LogRetentionDays")),
+        ];
+        if super::reserves_concurrency(system) {
+            parameters.push(("ReservedConcurrency", r#ref("ReservedConcurrency")));
+        }
         resources.push((
             format!("{}System", pascal(system.name)),
             map([
@@ -158,17 +168,7 @@ pub fn root(systems: &[System]) -> String {
                     "Properties",
                     map([
                         ("Location", s(format!("infra/{}.yaml", system.name))),
-                        (
-                            "Parameters",
-                            map([
-                                (names::PREFIX, r#ref(names::PREFIX)),
-                                ("ApiId", r#ref("HttpApi")),
-                                ("AlarmTopicArn", r#ref("AlarmTopic")),
-                                ("Api5xxAlarm", r#ref("Api5xxAlarm")),
-                                ("LogRetentionDays", r#ref("LogRetentionDays")),
-                                ("ReservedConcurrency", r#ref("ReservedConcurrency")),
-                            ]),
-                        ),
+                        ("Parameters", map(parameters)),
                     ]),
                 ),
             ]),
