@@ -84,8 +84,12 @@ impl AwsPlatform {
     /// From the Lambda's environment. `aws-config` reads the region and credentials from it, and
     /// `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`, ...) to point every client at an emulator.
     pub async fn from_env() -> anyhow::Result<Self> {
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Self::new(&config, Settings::from_env())
+        Self::new(&Self::config_from_env().await, Settings::from_env())
+    }
+
+    /// The SDK configuration the environment gives (region, credentials, endpoints).
+    pub async fn config_from_env() -> SdkConfig {
+        aws_config::load_defaults(BehaviorVersion::latest()).await
     }
 
     pub fn new(config: &SdkConfig, settings: Settings) -> anyhow::Result<Self> {

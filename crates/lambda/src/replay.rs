@@ -159,3 +159,47 @@ mod tests {
         assert!(batch_info("{}").is_err());
     }
 }
+
+/// What `cargo run -p xtask -- replay` does: every message of a publisher's on-failure queue is
+/// replayed (its aggregates' events published again from its record's time) and then deleted.
+/// Returns the number of events published.
+pub async fn from_queue(
+    config: &aws_config::SdkConfig,
+    table: &str,
+    topic_arn: &str,
+    queue_url: &str,
+) -> anyhow::Result<usize> {
+    let config = config.clone();
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let streams = aws_sdk_dynamodbstreams::Client::new(&config);
+    let dynamo = aws_sdk_dynamodb::Client::new(&config);
+    let publisher =
+        crate::publisher::SnsPublisher::new(aws_sdk_sns::Client::new(&config), topic_arn);
+    let mut published = 0;
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await?;
+        if received.messages().is_empty() {
+            return Ok(published);
+        }
+        for message in received.messages() {
+            let info = batch_info(message.body().unwrap_or_default())?;
+            for aggregate in set_aside(&streams, &info).await? {
+                let events = events_of(&dynamo, table, &aggregate).await?;
+                published += publish(&publisher, &events).await?;
+                tracing::info!(aggregate = %aggregate.aggregate_id, events = events.len(), "replayed");
+            }
+            if let Some(receipt) = message.receipt_handle() {
+                sqs.delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(receipt)
+                    .send()
+                    .await?;
+            }
+        }
+    }
+}
