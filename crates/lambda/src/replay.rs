@@ -135,31 +135,6 @@ fn ulid_prefix(ms: u64) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ulid_prefix_sorts_like_the_ids_of_its_millisecond() {
-        let id = kernel::ids::new_id();
-        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() as u64 * 1000;
-        assert!(ulid_prefix(now_ms - 2000).as_str() < id.as_str());
-        assert!(ulid_prefix(now_ms + 2000).as_str() > id.as_str());
-        assert_eq!(ulid_prefix(0), "0000000000");
-    }
-
-    #[test]
-    fn reads_lambdas_on_failure_message() {
-        let message = r#"{"requestContext":{"requestId":"r","condition":"RetryAttemptsExhausted","approximateInvokeCount":11},"responseContext":{"statusCode":200},"version":"1.0","timestamp":"2026-12-24T10:00:00Z","DDBStreamBatchInfo":{"shardId":"shardId-1","startSequenceNumber":"100","endSequenceNumber":"100","approximateArrivalOfFirstRecord":"2026-12-24T10:00:00Z","approximateArrivalOfLastRecord":"2026-12-24T10:00:00Z","batchSize":1,"streamArn":"arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x"}}"#;
-        let info = batch_info(message).unwrap();
-        assert_eq!(
-            (info.shard_id.as_str(), info.start_sequence_number.as_str()),
-            ("shardId-1", "100")
-        );
-        assert!(batch_info("{}").is_err());
-    }
-}
-
 /// What `cargo run -p xtask -- replay` does: every message of a publisher's on-failure queue is
 /// replayed (its aggregates' events published again from its record's time) and then deleted.
 /// Returns the number of events published.
@@ -201,5 +176,30 @@ pub async fn from_queue(
                     .await?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ulid_prefix_sorts_like_the_ids_of_its_millisecond() {
+        let id = kernel::ids::new_id();
+        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() as u64 * 1000;
+        assert!(ulid_prefix(now_ms - 2000).as_str() < id.as_str());
+        assert!(ulid_prefix(now_ms + 2000).as_str() > id.as_str());
+        assert_eq!(ulid_prefix(0), "0000000000");
+    }
+
+    #[test]
+    fn reads_lambdas_on_failure_message() {
+        let message = r#"{"requestContext":{"requestId":"r","condition":"RetryAttemptsExhausted","approximateInvokeCount":11},"responseContext":{"statusCode":200},"version":"1.0","timestamp":"2026-12-24T10:00:00Z","DDBStreamBatchInfo":{"shardId":"shardId-1","startSequenceNumber":"100","endSequenceNumber":"100","approximateArrivalOfFirstRecord":"2026-12-24T10:00:00Z","approximateArrivalOfLastRecord":"2026-12-24T10:00:00Z","batchSize":1,"streamArn":"arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x"}}"#;
+        let info = batch_info(message).unwrap();
+        assert_eq!(
+            (info.shard_id.as_str(), info.start_sequence_number.as_str()),
+            ("shardId-1", "100")
+        );
+        assert!(batch_info("{}").is_err());
     }
 }
