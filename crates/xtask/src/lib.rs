@@ -51,10 +51,11 @@ fn env_file(system: &System) -> String {
             vars.insert(setting.name.into(), setting.default.into());
         }
         for f in context.functions() {
-            functions.insert(
-                template::logical_id(system.name, f.name),
-                serde_json::Value::Object(vars.clone()),
-            );
+            let id = template::logical_id(system.name, f.name);
+            let nested = format!("{}/{id}", template::system_stack_id(system));
+            for key in [id, nested] {
+                functions.insert(key, serde_json::Value::Object(vars.clone()));
+            }
         }
     }
     serde_json::to_string_pretty(&functions).unwrap_or_default() + "\n"

@@ -62,6 +62,11 @@ fn pascal(word: &str) -> String {
     logical_id("", word)
 }
 
+/// The root stack's logical id of a system's nested stack: `museum` → `MuseumSystem`.
+pub fn system_stack_id(system: &System) -> String {
+    format!("{}System", pascal(system.name))
+}
+
 /// The prefix of a context's resources: `museum/book` → `Book` (`BookTable`, `BookTopic`).
 pub fn context_prefix(context: ContextId) -> String {
     pascal(context.name)

@@ -5,7 +5,7 @@ use kernel::System;
 
 use crate::yaml::{Y, get_att, int, list, map, r#ref, s, sub, to_string};
 
-use super::{alarm::Alarm, names, pascal};
+use super::{alarm::Alarm, names};
 
 pub fn log_retention_parameter() -> (&'static str, Y) {
     (
@@ -161,7 +161,7 @@ pub fn root(systems: &[System]) -> String {
             parameters.push(("ReservedConcurrency", r#ref("ReservedConcurrency")));
         }
         resources.push((
-            format!("{}System", pascal(system.name)),
+            super::system_stack_id(system),
             map([
                 ("Type", s("AWS::Serverless::Application")),
                 (
