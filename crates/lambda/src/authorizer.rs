@@ -21,6 +21,11 @@ use crate::{
     secrets::SecretsManager,
 };
 
+/// The function name of a system's authorizer.
+pub fn function_name(system: &str) -> String {
+    format!("{system}-auth-authorize")
+}
+
 /// The answer for one request: authorized with the token's principal, or not.
 pub fn authorize(
     tokens: &Tokens,

@@ -31,6 +31,11 @@ pub const TOPIC_ARN: &str = "TOPIC_ARN";
 pub const STREAM_FILTER: &str =
     r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"itemType":{"S":["OUTBOX"]}}}}"#;
 
+/// The function name of a context's publisher.
+pub fn function_name(context: ContextId) -> String {
+    format!("{}-{}-publisher", context.system, context.name)
+}
+
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
     /// Publishes one event; publishing the same event again must not deliver it twice.
@@ -153,7 +158,7 @@ pub async fn run_publisher(context: ContextId) -> Result<(), Error> {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let publisher = SnsPublisher::new(Client::new(&config), topic_arn);
     tracing::info!(context = %context, topic = topic_arn, "publishing the outbox");
-    let name = format!("{}-{}-publisher", context.system, context.name);
+    let name = function_name(context);
     let serve = |event: LambdaEvent<StreamEvent>| {
         let (publisher, name) = (&publisher, &name);
         async move {

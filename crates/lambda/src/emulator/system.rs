@@ -122,13 +122,17 @@ impl Deployment {
             functions.extend(context.build(&platform)?);
         }
         let invoke = invoke::serve(invoke_listener, PREFIX, &functions);
+        let tokens = match system.auth {
+            Some(policy) => Some(authorizer_tokens(&stack, config, &system, policy).await?),
+            None => None,
+        };
         let (api_listener, _) = api::listen().await?;
-        let api = api::serve(api_listener, &functions);
+        let api = api::serve_with(api_listener, &functions, tokens.map(Arc::new));
 
         let sqs = aws_sdk_sqs::Client::new(config);
         let mut streams = Vec::new();
         for context in &system.contexts {
-            let name = format!("{}-{}-publisher", context.id.system, context.id.name);
+            let name = crate::publisher::function_name(context.id);
             let Ok(publisher) = stack.function(&name) else {
                 continue;
             };
@@ -249,6 +253,27 @@ impl Deployment {
     pub fn stream(&mut self, context: &str) -> Option<&mut Stream> {
         self.streams.iter_mut().find(|s| s.context.name == context)
     }
+}
+
+/// The tokens the system's authorizer checks, with the signing key its template's secret holds.
+async fn authorizer_tokens(
+    stack: &Stack,
+    config: &SdkConfig,
+    system: &System,
+    policy: kernel::auth::TokenPolicy,
+) -> anyhow::Result<kernel::auth::Tokens> {
+    use kernel::Secrets as _;
+    let name = crate::authorizer::function_name(system.name);
+    let environment = stack.function(&name)?.environment.clone();
+    let secrets =
+        crate::secrets::SecretsManager::new(config.clone(), Settings::from_pairs(environment));
+    let key = secrets
+        .secret(&kernel::SecretSpec::new(
+            policy.signing_key,
+            "the token signing key",
+        ))
+        .await?;
+    kernel::auth::Tokens::new(policy, &key)
 }
 
 /// Leaves every handler as it is.

@@ -32,12 +32,12 @@ pub const STREAM_RECORD_AGE_SECONDS: i64 = 6 * 3600;
 
 /// The binary of a context's stream publisher.
 pub fn publisher_name(context: ContextId) -> String {
-    format!("{}-{}-publisher", context.system, context.name)
+    lambda::publisher::function_name(context)
 }
 
 /// The binary of a system's authorizer (systems with a token policy only).
 pub fn authorizer_name(system: &System) -> String {
-    format!("{}-auth-authorize", system.name)
+    lambda::authorizer::function_name(system.name)
 }
 
 /// `museum-book-on-entry-confirmed` in system `museum` → `BookOnEntryConfirmed`.
