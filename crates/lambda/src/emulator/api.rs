@@ -94,7 +94,11 @@ pub fn serve_with(
                         None => None,
                         Some(tokens) => match authorize(tokens.as_deref(), req.headers()) {
                             Ok(context) => Some(context),
-                            Err(refusal) => return refusal,
+                            Err((status, message)) => {
+                                let body = json!({ "message": message }).to_string();
+                                let json = [("content-type", "application/json")];
+                                return (status, json, body).into_response();
+                            }
                         },
                     };
                     match to_event(&route_key, params, req).await {
