@@ -151,15 +151,11 @@ pub fn serve_with(
 }
 
 /// The system's authorizer on this request's headers: its context, or HTTP API's own refusal.
-fn authorize(tokens: Option<&Tokens>, headers: &http::HeaderMap) -> Result<Value, Response> {
-    let refuse = |status: http::StatusCode, message: &str| {
-        (
-            status,
-            [("content-type", "application/json")],
-            json!({ "message": message }).to_string(),
-        )
-            .into_response()
-    };
+fn authorize(
+    tokens: Option<&Tokens>,
+    headers: &http::HeaderMap,
+) -> Result<Value, (http::StatusCode, &'static str)> {
+    let refuse = |status: http::StatusCode, message: &'static str| (status, message);
     let Some(authorization) = headers.get(http::header::AUTHORIZATION) else {
         return Err(refuse(http::StatusCode::UNAUTHORIZED, "Unauthorized"));
     };
