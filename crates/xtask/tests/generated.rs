@@ -56,9 +56,23 @@ fn every_lambda_main_is_generated_and_no_context_crate_has_one() {
 
 #[test]
 fn the_template_declares_every_function_once_with_distinct_logical_ids() {
-    for system in systems::all() {
+    for system in systems::all()
+        .into_iter()
+        .chain([support::system_with_auth()])
+    {
         let template = Template::of(&system);
-        for (logical, name) in xtask::template::deployed_functions(&system) {
+        let deployed = xtask::template::deployed_functions(&system);
+        let expected = system.functions().len()
+            + xtask::template::sources(&system).len()
+            + usize::from(system.auth.is_some());
+        assert_eq!(
+            deployed.len(),
+            expected,
+            "two functions share a logical id: {deployed:?}"
+        );
+        let names: BTreeSet<&String> = deployed.values().collect();
+        assert_eq!(names.len(), expected, "two functions share a name");
+        for (logical, name) in deployed {
             assert_eq!(
                 template.text.matches(&format!("Binary: {name}\n")).count(),
                 1,
