@@ -10,6 +10,9 @@ use super::names;
 pub enum Grant {
     /// The context's table (logical id) and its indexes; writes unless `read_only`.
     Table { table: String, read_only: bool },
+    /// Writing the breaker items of a table (`BREAKER#...`) only: a read-only function that
+    /// calls another context shares its breaker's state through the table.
+    BreakerState(String),
     /// Receiving and deleting from its own queue (the SQS event source).
     Queue(String),
     /// Reading a table's stream (the stream event source).
@@ -60,6 +63,18 @@ fn statements(grant: &Grant) -> Vec<Y> {
                 ],
             )]
         }
+        Grant::BreakerState(table) => vec![map([
+            ("Effect", s("Allow")),
+            ("Action", list([s("dynamodb:PutItem")])),
+            ("Resource", list([get_att(table, "Arn")])),
+            (
+                "Condition",
+                map([(
+                    "ForAllValues:StringLike",
+                    map([("dynamodb:LeadingKeys", list([s("BREAKER#*")]))]),
+                )]),
+            ),
+        ])],
         Grant::Queue(queue) => vec![statement(
             &[
                 "sqs:ReceiveMessage",

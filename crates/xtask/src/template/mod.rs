@@ -372,6 +372,9 @@ fn grants(system: &System, context: &kernel::Context, table: &str, read_only: bo
         .into_iter()
         .collect();
     if !callees.is_empty() {
+        if read_only {
+            grants.push(Grant::BreakerState(table.to_owned()));
+        }
         grants.push(Grant::Invoke(callees));
     }
     grants.extend(
