@@ -47,7 +47,7 @@ pub fn authorize(
 /// The `main` of a system's authorizer: the signing key is read once, from Secrets Manager.
 pub async fn run(policy: TokenPolicy) -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = crate::AwsPlatform::config_from_env().await;
     let secrets = SecretsManager::new(config, Settings::from_env());
     let key = secrets
         .secret(&SecretSpec::new(

@@ -35,6 +35,20 @@ pub const BREAKER_FAILURES: &str = "BREAKER_FAILURES";
 pub const BREAKER_OPEN_MS: &str = "BREAKER_OPEN_MS";
 pub const NOTIFY_TOPIC_ARN: &str = "NOTIFY_TOPIC_ARN";
 
+/// The one HTTPS client of a process, shared by every SDK client: hyper 1 and rustls on ring.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    static CLIENT: OnceLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
+        OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        })
+        .clone()
+}
+
 /// Configuration by name: the process environment on Lambda, a fixed map in tests.
 #[derive(Clone, Debug, Default)]
 pub struct Settings(HashMap<String, String>);
@@ -87,9 +101,13 @@ impl AwsPlatform {
         Self::new(&Self::config_from_env().await, Settings::from_env())
     }
 
-    /// The SDK configuration the environment gives (region, credentials, endpoints).
+    /// The SDK configuration the environment gives (region, credentials, endpoints), on the
+    /// one HTTPS client.
     pub async fn config_from_env() -> SdkConfig {
-        aws_config::load_defaults(BehaviorVersion::latest()).await
+        aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
+            .load()
+            .await
     }
 
     pub fn new(config: &SdkConfig, settings: Settings) -> anyhow::Result<Self> {
@@ -202,6 +220,7 @@ mod tests {
     fn platform(settings: &[(&str, &str)]) -> AwsPlatform {
         let config = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(crate::platform::https_client())
             .build();
         AwsPlatform::new(&config, Settings::from_pairs(settings.iter().copied())).unwrap()
     }

@@ -155,7 +155,7 @@ pub async fn run_publisher(context: ContextId) -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
     let settings = Settings::from_env();
     let topic_arn = settings.require(TOPIC_ARN)?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = crate::AwsPlatform::config_from_env().await;
     let publisher = SnsPublisher::new(Client::new(&config), topic_arn);
     tracing::info!(context = %context, topic = topic_arn, "publishing the outbox");
     let name = function_name(context);

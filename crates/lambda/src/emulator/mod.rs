@@ -63,6 +63,7 @@ impl Moto {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .http_client(crate::platform::https_client())
             .endpoint_url(&endpoint)
             .load()
             .await;

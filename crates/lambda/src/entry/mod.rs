@@ -110,6 +110,7 @@ mod tests {
     fn platform(settings: &[(&str, &str)]) -> AwsPlatform {
         let config = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(crate::platform::https_client())
             .build();
         AwsPlatform::new(&config, Settings::from_pairs(settings.iter().copied())).unwrap()
     }
