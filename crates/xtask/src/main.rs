@@ -1,6 +1,7 @@
 //! `cargo run -p xtask -- generate` rewrites template.yaml and infra/*.yaml;
 //! `cargo run -p xtask -- check` fails if they are stale;
-//! `cargo run -p xtask -- measure-lambdas` builds every Lambda in release and measures it;
+//! `cargo run -p xtask -- measure-lambdas [function...]` builds every Lambda (or those named) in
+//! release and measures it;
 //! `cargo run -p xtask -- replay <table> <topic-arn> <on-failure-queue-url>` publishes again
 //! what a publisher set aside (README, "Deploying to AWS").
 
@@ -33,7 +34,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("measure-lambdas") => {
-            let results = xtask::lambdas::measure_all(&root, &systems).await?;
+            let only: Vec<String> = std::env::args().skip(2).collect();
+            let results = xtask::lambdas::measure_all(&root, &systems, &only).await?;
             print!("{}", xtask::lambdas::section(&results));
             Ok(())
         }
