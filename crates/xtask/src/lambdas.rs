@@ -241,7 +241,9 @@ pub async fn measure_all(
     .collect();
     let release = root.join("target/release");
     let hello_event = r#"{"hello":"world"}"#.to_owned();
-    let mut results = vec![measure(&release.join(HELLO), hello_event, &base).await?];
+    let mut hello_env = base.clone();
+    hello_env.push(("AWS_LAMBDA_FUNCTION_NAME".into(), HELLO.into()));
+    let mut results = vec![measure(&release.join(HELLO), hello_event, &hello_env).await?];
     for system in systems {
         let template = root.join(format!("infra/{}.yaml", system.name));
         let parameters = [
