@@ -1,5 +1,5 @@
 //! The AWS side of the platform: the adapters behind the kernel's ports (a DynamoDB table per
-//! bounded context, SNS, HTTPS to the API) and the Lambda entry points every function's `main`
+//! bounded context, SNS, `lambda:Invoke` to internal functions) and the Lambda entry points every function's `main`
 //! calls. Handlers never see any of it.
 //!
 //! ```no_run
@@ -16,17 +16,19 @@
 //! }
 //! ```
 
+pub mod authorizer;
 pub mod breaker;
 pub mod dynamo;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod entry;
+pub mod invoke;
 pub mod metrics;
 pub mod notify;
 pub mod platform;
 pub mod publisher;
+pub mod replay;
 pub mod secrets;
-pub mod transport;
 
 pub use entry::run;
 /// What a Lambda's `main` returns.

@@ -8,10 +8,34 @@ use serde_json::{Map, Value, json};
 /// Every counter lands in this namespace, by function.
 pub const NAMESPACE: &str = "EventDriven";
 
+/// Answers of 500 and above other than 503: the function failed, though Lambda saw no error.
+pub const HTTP_FAILED: &str = "HttpFailed";
+/// 503 answers: a dependency was down or its breaker open (a fast refusal, not a fault here).
+pub const HTTP_UNAVAILABLE: &str = "HttpUnavailable";
+/// Event deliveries a handler failed (each is retried, then dead-lettered).
+pub const EVENTS_FAILED: &str = "EventsFailed";
+/// Events a publisher could not publish (the stream retries them).
+pub const PUBLISH_FAILED: &str = "PublishFailed";
+
+/// The metrics' `function` dimension: the deployed name (`AWS_LAMBDA_FUNCTION_NAME`, which
+/// carries the deployment's prefix, so two deployments in one account do not mix), else the
+/// declared one.
+fn dimension(declared: &str) -> String {
+    static DEPLOYED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DEPLOYED
+        .get_or_init(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok())
+        .clone()
+        .unwrap_or_else(|| declared.to_owned())
+}
+
 /// Writes `counts` for `function` as one EMF line. Zero counts are written too: a metric that
 /// stops being reported cannot raise an alarm.
 pub fn count(function: &str, counts: &[(&str, u64)]) {
-    let line = document(function, counts, time::OffsetDateTime::now_utc());
+    let line = document(
+        &dimension(function),
+        counts,
+        time::OffsetDateTime::now_utc(),
+    );
     // Metrics must never fail the function: a closed stdout loses them, nothing more.
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

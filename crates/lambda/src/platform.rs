@@ -1,5 +1,6 @@
-//! The platform on AWS: each Lambda serves one context, so its table, its topics and its API are
-//! named by the function's environment. Clients are built once, when the Lambda starts.
+//! The platform on AWS: each Lambda serves one context, so its table, its topics and the internal
+//! functions it may call are named by the function's environment. Each client is built once,
+//! when the function first needs it.
 
 use std::{
     collections::HashMap,
@@ -17,18 +18,36 @@ use kernel::{
 };
 
 use crate::{
-    breaker::DynamoBreakerStore, dynamo::DynamoStore, notify::SnsNotifier, secrets::SecretsManager,
-    transport::HttpsTransport,
+    breaker::DynamoBreakerStore,
+    dynamo::DynamoStore,
+    invoke::{INTERNAL_ROUTES, InvokeTransport, LazyClient, routes},
+    notify::SnsNotifier,
+    secrets::SecretsManager,
 };
 
 /// The context's DynamoDB table: its documents, outbox, markers and breaker states.
 pub const TABLE_NAME: &str = "TABLE_NAME";
-/// The API every synchronous call goes through, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com`.
-pub const API_BASE_URL: &str = "API_BASE_URL";
+/// Where `lambda:Invoke` goes instead of Lambda's endpoint (an emulator), as the SDK's own
+/// variable of that name says; read from the function's settings so that tests can set it.
+pub const LAMBDA_ENDPOINT: &str = "AWS_ENDPOINT_URL_LAMBDA";
 pub const SYNC_TIMEOUT_MS: &str = "SYNC_TIMEOUT_MS";
 pub const BREAKER_FAILURES: &str = "BREAKER_FAILURES";
 pub const BREAKER_OPEN_MS: &str = "BREAKER_OPEN_MS";
 pub const NOTIFY_TOPIC_ARN: &str = "NOTIFY_TOPIC_ARN";
+
+/// The one HTTPS client of a process, shared by every SDK client: hyper 1 and rustls on ring.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    static CLIENT: OnceLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
+        OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        })
+        .clone()
+}
 
 /// Configuration by name: the process environment on Lambda, a fixed map in tests.
 #[derive(Clone, Debug, Default)]
@@ -65,9 +84,10 @@ impl Settings {
 }
 
 pub struct AwsPlatform {
-    dynamo: aws_sdk_dynamodb::Client,
-    sns: aws_sdk_sns::Client,
-    http: reqwest::Client,
+    config: SdkConfig,
+    dynamo: OnceLock<aws_sdk_dynamodb::Client>,
+    /// Shared by every caller of the instance: one connection pool to Lambda.
+    lambda: OnceLock<Arc<LazyClient>>,
     settings: Settings,
     /// One per instance, shared by its callers, so that its short read cache is too.
     breakers: OnceLock<Arc<DynamoBreakerStore>>,
@@ -78,19 +98,45 @@ impl AwsPlatform {
     /// From the Lambda's environment. `aws-config` reads the region and credentials from it, and
     /// `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`, ...) to point every client at an emulator.
     pub async fn from_env() -> anyhow::Result<Self> {
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Self::new(&config, Settings::from_env())
+        Self::new(&Self::config_from_env().await, Settings::from_env())
+    }
+
+    /// The SDK configuration the environment gives (region, credentials, endpoints), on the
+    /// one HTTPS client.
+    pub async fn config_from_env() -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https_client())
+            .load()
+            .await
     }
 
     pub fn new(config: &SdkConfig, settings: Settings) -> anyhow::Result<Self> {
         Ok(Self {
-            dynamo: aws_sdk_dynamodb::Client::new(config),
-            sns: aws_sdk_sns::Client::new(config),
-            http: crate::transport::client()?,
+            config: config.clone(),
+            dynamo: OnceLock::new(),
+            lambda: OnceLock::new(),
             secrets: SecretsManager::new(config.clone(), settings.clone()),
             settings,
             breakers: OnceLock::new(),
         })
+    }
+
+    fn dynamo(&self) -> aws_sdk_dynamodb::Client {
+        self.dynamo
+            .get_or_init(|| aws_sdk_dynamodb::Client::new(&self.config))
+            .clone()
+    }
+
+    fn lambda(&self) -> Arc<LazyClient> {
+        self.lambda
+            .get_or_init(|| {
+                let mut config = aws_sdk_lambda::config::Builder::from(&self.config);
+                if let Some(endpoint) = self.settings.get(LAMBDA_ENDPOINT) {
+                    config = config.endpoint_url(endpoint);
+                }
+                LazyClient::new(config.build())
+            })
+            .clone()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -99,7 +145,7 @@ impl AwsPlatform {
 
     fn breaker_store(&self, table: &str) -> Arc<DynamoBreakerStore> {
         self.breakers
-            .get_or_init(|| Arc::new(DynamoBreakerStore::new(self.dynamo.clone(), table)))
+            .get_or_init(|| Arc::new(DynamoBreakerStore::new(self.dynamo(), table)))
             .clone()
     }
 
@@ -118,14 +164,23 @@ impl Platform for AwsPlatform {
     fn store(&self, context: ContextId) -> anyhow::Result<Arc<dyn Store>> {
         let table = self.settings.require(TABLE_NAME)?;
         Ok(Arc::new(DynamoStore::new(
-            self.dynamo.clone(),
+            self.dynamo(),
             table,
             context.to_string(),
         )))
     }
 
-    fn caller(&self, _from: ContextId, to: ContextId) -> anyhow::Result<Caller> {
-        let base_url = self.settings.require(API_BASE_URL)?;
+    /// A caller through `lambda:Invoke` to the internal routes of `to` in `INTERNAL_ROUTES`.
+    fn caller(&self, from: ContextId, to: ContextId) -> anyhow::Result<Caller> {
+        let callee = to.to_string();
+        let routes: Vec<_> = routes::parse(self.settings.require(INTERNAL_ROUTES)?)?
+            .into_iter()
+            .filter(|r| r.context == callee)
+            .collect();
+        anyhow::ensure!(
+            !routes.is_empty(),
+            "{INTERNAL_ROUTES} lists no route of {to}, which {from} calls"
+        );
         let table = self.settings.require(TABLE_NAME)?;
         let timeout = Duration::from_millis(setting(self, SYNC_TIMEOUT_MS, 1000u64)?);
         let breaker = Breaker::new(
@@ -133,13 +188,16 @@ impl Platform for AwsPlatform {
             self.breaker_policy()?,
             self.breaker_store(table),
         );
-        let transport = Arc::new(HttpsTransport::new(self.http.clone(), base_url));
+        let transport = Arc::new(InvokeTransport::new(routes, self.lambda()));
         Ok(Caller::new(to.to_string(), transport, breaker, timeout))
     }
 
     fn notifier(&self, _context: ContextId) -> anyhow::Result<Arc<dyn Notifier>> {
         let topic = self.settings.require(NOTIFY_TOPIC_ARN)?;
-        Ok(Arc::new(SnsNotifier::new(self.sns.clone(), topic)))
+        Ok(Arc::new(SnsNotifier::new(
+            aws_sdk_sns::Client::new(&self.config),
+            topic,
+        )))
     }
 
     fn setting(&self, name: &str) -> Option<String> {
@@ -157,10 +215,12 @@ mod tests {
 
     const BOOK: ContextId = ContextId::new("museum", "book");
     const MUSEUM: ContextId = ContextId::new("museum", "museum");
+    const ROUTES: &str = r#"[{"context":"museum/museum","method":"POST","path":"/museum/museums/{id}/reservations","function":"reserve"}]"#;
 
     fn platform(settings: &[(&str, &str)]) -> AwsPlatform {
         let config = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(crate::platform::https_client())
             .build();
         AwsPlatform::new(&config, Settings::from_pairs(settings.iter().copied())).unwrap()
     }
@@ -176,7 +236,7 @@ mod tests {
     fn a_missing_variable_is_an_error_that_names_it() {
         let p = platform(&[("TABLE_NAME", "")]);
         assert!(error(p.store(BOOK)).contains("TABLE_NAME"));
-        assert!(error(p.caller(BOOK, MUSEUM)).contains("API_BASE_URL"));
+        assert!(error(p.caller(BOOK, MUSEUM)).contains("INTERNAL_ROUTES"));
         assert!(error(p.notifier(BOOK)).contains("NOTIFY_TOPIC_ARN"));
     }
 
@@ -184,7 +244,7 @@ mod tests {
     fn builds_every_port_from_its_variables() {
         let p = platform(&[
             ("TABLE_NAME", "museum-book"),
-            ("API_BASE_URL", "https://api.example"),
+            ("INTERNAL_ROUTES", ROUTES),
             (
                 "NOTIFY_TOPIC_ARN",
                 "arn:aws:sns:us-east-1:123456789012:notify",
@@ -195,17 +255,14 @@ mod tests {
         assert!(p.caller(BOOK, MUSEUM).is_ok());
         assert!(p.notifier(BOOK).is_ok());
         assert_eq!(p.breaker_policy().unwrap().failures_to_open, 3);
-        assert_eq!(
-            p.setting("API_BASE_URL").as_deref(),
-            Some("https://api.example")
-        );
+        assert_eq!(p.setting("BREAKER_FAILURES").as_deref(), Some("3"));
     }
 
     #[test]
     fn a_setting_that_does_not_parse_is_an_error() {
         let p = platform(&[
             ("TABLE_NAME", "t"),
-            ("API_BASE_URL", "https://api.example"),
+            ("INTERNAL_ROUTES", ROUTES),
             ("SYNC_TIMEOUT_MS", "soon"),
         ]);
         assert!(error(p.caller(BOOK, MUSEUM)).contains("SYNC_TIMEOUT_MS"));

@@ -1,5 +1,7 @@
-//! The outbox's way out: one Lambda per context reads its table's stream and publishes each
-//! recorded event to the context's SNS FIFO topic, in stream order, grouped by aggregate.
+//! The outbox's way out: one Lambda per context reads its table's stream and publishes the
+//! events of each outbox record to the context's SNS FIFO topic, in stream order, grouped by
+//! aggregate. Every event of an aggregate comes through that aggregate's one outbox item, whose
+//! records the stream keeps in order.
 
 use async_trait::async_trait;
 use aws_lambda_events::{
@@ -16,13 +18,23 @@ use serde_dynamo::AttributeValue;
 use tracing::Instrument;
 
 use crate::{
-    dynamo::item::{ENVELOPE, EVENT_ITEM_TYPE, ITEM_TYPE},
+    dynamo::item::{EVENTS, ITEM_TYPE, OUTBOX_ITEM_TYPE},
+    metrics,
     notify::string_attribute,
     platform::Settings,
 };
 
 /// The context's SNS FIFO topic.
 pub const TOPIC_ARN: &str = "TOPIC_ARN";
+
+/// The event-source filter: only writes of outbox items reach the publisher.
+pub const STREAM_FILTER: &str =
+    r#"{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"itemType":{"S":["OUTBOX"]}}}}"#;
+
+/// The function name of a context's publisher.
+pub fn function_name(context: ContextId) -> String {
+    format!("{}-{}-publisher", context.system, context.name)
+}
 
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
@@ -68,19 +80,20 @@ impl EventPublisher for SnsPublisher {
     }
 }
 
-/// Publishes the batch's events in order and stops at the first failure, reporting that record:
-/// Lambda retries the stream from it, and the topic drops what was already published.
+/// Publishes each record's events once, in order, and stops at the first failure, reporting
+/// that record: Lambda retries the stream from it, and the topic drops (by event id) what was
+/// already published.
 pub async fn publish_batch(
     publisher: &dyn EventPublisher,
     batch: StreamEvent,
 ) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in &batch.records {
-        let Some(envelope) = recorded_event(record) else {
+        let Some(events) = recorded_events(record) else {
             continue;
         };
-        let outcome = match envelope {
-            Ok(envelope) => publish(publisher, &envelope).await,
+        let outcome = match events {
+            Ok(events) => publish_all(publisher, &events).await,
             Err(e) => Err(e),
         };
         if let Err(e) = outcome {
@@ -95,23 +108,30 @@ pub async fn publish_batch(
     response
 }
 
-/// The event an outbox insert recorded; `None` for anything else the stream carries (the
+/// The events an outbox write recorded; `None` for anything else the stream carries (the
 /// event-source filter should already have dropped those).
-fn recorded_event(record: &EventRecord) -> Option<anyhow::Result<Envelope>> {
+fn recorded_events(record: &EventRecord) -> Option<anyhow::Result<Vec<Envelope>>> {
     let image = &record.change.new_image;
-    let is_event =
-        matches!(image.get(ITEM_TYPE), Some(AttributeValue::S(t)) if t == EVENT_ITEM_TYPE);
-    if record.event_name != "INSERT" || !is_event {
+    let is_outbox =
+        matches!(image.get(ITEM_TYPE), Some(AttributeValue::S(t)) if t == OUTBOX_ITEM_TYPE);
+    if !matches!(record.event_name.as_str(), "INSERT" | "MODIFY") || !is_outbox {
         return None;
     }
-    // An event that does not decode is reported, not skipped: an event is never lost silently.
-    let envelope = match image.get(ENVELOPE) {
+    // Events that do not decode are reported, not skipped: an event is never lost silently.
+    let events = match image.get(EVENTS) {
         Some(encoded) => {
             serde_dynamo::from_attribute_value(encoded.clone()).map_err(anyhow::Error::from)
         }
-        None => Err(anyhow::anyhow!("the outbox item has no envelope")),
+        None => Err(anyhow::anyhow!("the outbox item has no events")),
     };
-    Some(envelope)
+    Some(events)
+}
+
+async fn publish_all(publisher: &dyn EventPublisher, events: &[Envelope]) -> anyhow::Result<()> {
+    for envelope in events {
+        publish(publisher, envelope).await?;
+    }
+    Ok(())
 }
 
 async fn publish(publisher: &dyn EventPublisher, envelope: &Envelope) -> anyhow::Result<()> {
@@ -135,12 +155,18 @@ pub async fn run_publisher(context: ContextId) -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
     let settings = Settings::from_env();
     let topic_arn = settings.require(TOPIC_ARN)?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = crate::AwsPlatform::config_from_env().await;
     let publisher = SnsPublisher::new(Client::new(&config), topic_arn);
     tracing::info!(context = %context, topic = topic_arn, "publishing the outbox");
+    let name = function_name(context);
     let serve = |event: LambdaEvent<StreamEvent>| {
-        let publisher = &publisher;
-        async move { Ok::<_, Error>(publish_batch(publisher, event.payload).await) }
+        let (publisher, name) = (&publisher, &name);
+        async move {
+            let response = publish_batch(publisher, event.payload).await;
+            let failed = response.batch_item_failures.len() as u64;
+            metrics::count(name, &[(metrics::PUBLISH_FAILED, failed)]);
+            Ok::<_, Error>(response)
+        }
     };
     lambda_runtime::run(service_fn(serve)).await
 }
@@ -152,7 +178,7 @@ mod tests {
 
     use kernel::Call;
 
-    use crate::dynamo::item::encode_event;
+    use crate::dynamo::item::{encode_event, encode_outbox};
 
     /// Records what it published; fails on the events whose id is in `failing`.
     #[derive(Default)]
@@ -200,12 +226,12 @@ mod tests {
         r
     }
 
+    fn outbox(e: &[&Envelope]) -> crate::dynamo::item::Item {
+        encode_outbox(e, time::OffsetDateTime::now_utc()).unwrap()
+    }
+
     fn inserted(sequence: &str, e: &Envelope) -> EventRecord {
-        record(
-            "INSERT",
-            sequence,
-            encode_event(e, time::OffsetDateTime::now_utc()).unwrap(),
-        )
+        record("INSERT", sequence, outbox(&[e]))
     }
 
     fn batch(records: Vec<EventRecord>) -> StreamEvent {
@@ -223,25 +249,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn publishes_recorded_events_in_order_and_skips_everything_else() {
-        let (a, b) = (envelope("b1"), envelope("b2"));
+    async fn publishes_each_outbox_records_events_in_order_and_skips_everything_else() {
+        let (a, b, c) = (envelope("b1"), envelope("b2"), envelope("b1"));
         let document = crate::dynamo::item::doc_key("Booking", "b1");
         let records = vec![
             inserted("100", &a),
             record("INSERT", "101", document),
             record(
-                "MODIFY",
+                "INSERT",
                 "102",
                 encode_event(&b, time::OffsetDateTime::now_utc()).unwrap(),
             ),
             inserted("103", &b),
+            record("MODIFY", "104", outbox(&[&c, &a])),
+            record("REMOVE", "105", outbox(&[&c])),
         ];
         let publisher = Recorder::default();
         let response = publish_batch(&publisher, batch(records)).await;
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(
             *publisher.published.lock().unwrap(),
-            [a.event_id, b.event_id]
+            [a.event_id.clone(), b.event_id, c.event_id, a.event_id],
+            "a log item and a removal publish nothing; a record's events once each, in order"
         );
     }
 
@@ -269,8 +298,8 @@ mod tests {
     #[tokio::test]
     async fn an_event_that_does_not_decode_is_reported_not_lost() {
         let a = envelope("b1");
-        let mut broken = encode_event(&a, time::OffsetDateTime::now_utc()).unwrap();
-        broken.insert(ENVELOPE.into(), crate::dynamo::item::s("garbage"));
+        let mut broken = outbox(&[&a]);
+        broken.insert(EVENTS.into(), crate::dynamo::item::s("garbage"));
         let publisher = Recorder::default();
         let response = publish_batch(
             &publisher,

@@ -74,6 +74,7 @@ mod tests {
     async fn a_secret_without_its_arn_variable_is_an_error_that_names_it() {
         let config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
+            .http_client(crate::platform::https_client())
             .build();
         let secrets = SecretsManager::new(config, Settings::default());
         let spec = SecretSpec::new("PETMILY_SIGNING_KEY", "").local_default("never used on AWS");

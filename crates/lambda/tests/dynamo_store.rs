@@ -105,12 +105,12 @@ async fn lays_items_out_as_the_template_declares() {
     let (moto, stack) = common::context().await;
     let (client, table) = (moto.dynamodb(), common::table(&stack));
     let store = common::store(&moto, &stack);
-    let raw = |pk: String, sk: &'static str| {
+    let raw = |pk: String, sk: String| {
         let (client, table) = (client.clone(), table.clone());
         async move {
             let key = [
                 ("pk".to_owned(), AttributeValue::S(pk)),
-                ("sk".to_owned(), AttributeValue::S(sk.into())),
+                ("sk".to_owned(), AttributeValue::S(sk)),
             ];
             client
                 .get_item()
@@ -141,7 +141,7 @@ async fn lays_items_out_as_the_template_declares() {
     };
     store.commit(tx).await.unwrap();
 
-    let item = raw("Booking#b1".into(), "DOC").await;
+    let item = raw("Booking#b1".into(), "DOC".into()).await;
     assert_eq!(item["kind"], AttributeValue::S("Booking".into()));
     assert_eq!(item["id"], AttributeValue::S("b1".into()));
     assert_eq!(item["version"], AttributeValue::N("1".into()));
@@ -154,17 +154,26 @@ async fn lays_items_out_as_the_template_declares() {
         AttributeValue::L(vec![AttributeValue::S("x".into())])
     );
 
-    let outbox = raw(format!("EVENT#{}", event.event_id), "EVENT").await;
-    assert_eq!(outbox["itemType"], AttributeValue::S("EVENT".into()));
+    let outbox = raw("OUTBOX#Booking#b1".into(), "OUTBOX".into()).await;
+    assert_eq!(outbox["itemType"], AttributeValue::S("OUTBOX".into()));
     assert_eq!(outbox["aggregateId"], AttributeValue::S("b1".into()));
-    assert!(outbox["envelope"].as_m().unwrap().contains_key("eventId"));
+    let events = outbox["events"].as_l().unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].as_m().unwrap().contains_key("eventId"));
     assert_eq!(days(&outbox), 7);
     assert!(
         !outbox.contains_key("kind"),
         "outbox items stay out of the byKind index"
     );
+    let log = raw("LOG#Booking#b1".into(), format!("EVENT#{}", event.event_id)).await;
+    assert_eq!(log["itemType"], AttributeValue::S("EVENT".into()));
+    assert_eq!(
+        log["envelope"].as_m().unwrap()["eventId"],
+        AttributeValue::S(event.event_id.clone())
+    );
+    assert_eq!(days(&log), 14);
 
-    let marker = raw("MARKER#book-create/req-1".into(), "MARKER").await;
+    let marker = raw("MARKER#book-create/req-1".into(), "MARKER".into()).await;
     assert_eq!(days(&marker), 30);
 
     // A key that becomes None leaves its index.
@@ -183,7 +192,7 @@ async fn lays_items_out_as_the_template_declares() {
         ))
         .await
         .unwrap();
-    let item = raw("Booking#b1".into(), "DOC").await;
+    let item = raw("Booking#b1".into(), "DOC".into()).await;
     assert!(!item.contains_key("ka"));
     assert_eq!(item["version"], AttributeValue::N("2".into()));
 }

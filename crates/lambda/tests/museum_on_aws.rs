@@ -1,8 +1,9 @@
 //! The museum system on AWS's wire protocols, end to end: every function bound on the AWS
 //! platform against moto, whose tables, topics, queues and subscriptions are created from
-//! `infra/museum.yaml` itself; HTTP through an emulated API Gateway (so book's synchronous call to
-//! museum goes over HTTP); events through DynamoDB Streams → publisher → SNS FIFO → SQS FIFO →
-//! handler, polled the way Lambda's event source mappings poll them.
+//! `infra/museum.yaml` itself; public routes through an emulated API Gateway, book's synchronous
+//! call to museum's internal function through `lambda:Invoke` (an emulated Invoke API); events
+//! through DynamoDB Streams → publisher → SNS FIFO → SQS FIFO → handler, polled the way Lambda's
+//! event source mappings poll them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -18,22 +19,24 @@ async fn the_museum_flow_runs_on_dynamodb_streams_sns_and_sqs() {
 
     // One booking, measured: what it costs on AWS, request by request.
     let (api_before, aws_before) = (m.api.requests(), m.counts.snapshot());
+    let invokes_before = m.invoke.calls("museum-museum-reserve");
     let (status, booking) = m.book(&museum, "kim", 2).await;
     assert_eq!(status, 201, "{booking}");
     let id = booking["id"].as_str().unwrap().to_owned();
     assert_eq!(booking["status"], "BOOKED");
     let pumped = m.pump().await;
     let aws = diff(&m.counts.snapshot(), &aws_before);
+    let invokes = m.invoke.calls("museum-museum-reserve") - invokes_before;
     println!(
-        "one booking, from POST /books to COMPLETED in myPages: {} API Gateway requests, {} publisher and {} handler invocations, AWS requests {aws:#?}",
+        "one booking, from POST /books to COMPLETED in myPages: {} API Gateway request, {invokes} Lambda Invoke, {} publisher and {} handler invocations, AWS requests {aws:#?}",
         m.api.requests() - api_before,
         pumped.publisher_invocations,
         pumped.handler_invocations
     );
+    assert_eq!(m.api.requests() - api_before, 1, "POST /books");
     assert_eq!(
-        m.api.requests() - api_before,
-        2,
-        "POST /books and its synchronous POST /museums/{{id}}/reservations"
+        invokes, 1,
+        "its synchronous call invokes museum-museum-reserve directly"
     );
 
     assert_eq!(
@@ -133,9 +136,13 @@ async fn a_book_cancelled_delivered_twice_returns_the_seats_once() {
     )
     .await;
     // Publish the cancellation, then take its message for museum's handler by hand.
-    for stream in &mut m.streams {
-        let batch = stream.reader.next_batch().await.unwrap();
-        publish_batch(&stream.publisher, batch).await;
+    for stream in &mut m.deployment.streams {
+        let publisher = &stream.publisher;
+        stream
+            .mapping
+            .poll(|batch| publish_batch(publisher, batch))
+            .await
+            .unwrap();
     }
     let queue = m.queue("museum-museum-on-book-cancelled");
     let event = receive_event(&m.sqs, &queue.url).await.unwrap();

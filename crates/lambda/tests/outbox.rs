@@ -1,6 +1,7 @@
-//! The outbox's way out, on AWS's protocols: committed events come out of the table's stream,
-//! the publisher puts them on the SNS FIFO topic, and the consumer's SQS FIFO queue gets the
-//! types it subscribed to, grouped by aggregate, once each.
+//! The outbox's way out, on AWS's protocols: committed events come out of the table's stream
+//! through one outbox item per aggregate (the stream orders records per item, so an aggregate's
+//! events stay in order), the publisher puts them on the SNS FIFO topic, and the consumer's SQS
+//! FIFO queue gets the types it subscribed to, grouped by aggregate, once each.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on purpose
 
 mod common;
@@ -100,17 +101,28 @@ async fn committed_events_reach_the_subscribed_queue_by_aggregate_once_each() {
     }
 
     let batch = stream.next_batch().await.unwrap();
-    let names: Vec<&str> = batch
+    let outbox: Vec<(&str, String)> = batch
         .records
         .iter()
-        .map(|r| r.event_name.as_str())
+        .filter(|r| {
+            r.change.new_image.get("itemType")
+                == Some(&serde_dynamo::AttributeValue::S("OUTBOX".into()))
+        })
+        .map(|r| {
+            let serde_dynamo::AttributeValue::S(pk) = &r.change.keys["pk"] else {
+                panic!("no pk")
+            };
+            (r.event_name.as_str(), pk.clone())
+        })
         .collect();
     assert_eq!(
-        names,
+        outbox,
         [
-            "INSERT", "INSERT", "INSERT", "INSERT", "MODIFY", "INSERT", "INSERT"
+            ("INSERT", "OUTBOX#Booking#b1".to_owned()),
+            ("INSERT", "OUTBOX#Booking#b2".to_owned()),
+            ("MODIFY", "OUTBOX#Booking#b1".to_owned()),
         ],
-        "documents and events, in commit order"
+        "b1's two commits reach the stream through one item, so one partition key, in order"
     );
     let publisher = SnsPublisher::new(moto.sns(), stack.reference("EventsTopic").unwrap());
     let response = publish_batch(&publisher, batch.clone()).await;
@@ -171,7 +183,7 @@ async fn a_topic_that_refuses_stops_the_batch_at_the_first_event() {
     let first_event = batch
         .records
         .iter()
-        .find(|r| r.change.new_image.contains_key("envelope"))
+        .find(|r| r.change.new_image.contains_key("events"))
         .unwrap();
     let missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic.fifo";
     let response = publish_batch(&SnsPublisher::new(moto.sns(), missing), batch.clone()).await;

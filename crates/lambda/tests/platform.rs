@@ -1,5 +1,6 @@
 //! The AWS platform built from a Lambda's environment: the store on TABLE_NAME, the notifier on
-//! NOTIFY_TOPIC_ARN, and callers through API_BASE_URL whose breaker lives in the table.
+//! NOTIFY_TOPIC_ARN, and callers through `lambda:Invoke` on INTERNAL_ROUTES whose breaker lives in
+//! the table.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on purpose
 
 mod common;
@@ -19,17 +20,22 @@ use kernel::{
 use lambda::{AwsPlatform, Settings, emulator::receive_event};
 
 const MUSEUM: ContextId = ContextId::new("museum", "museum");
+const ROUTES: &str = r#"[{"context":"museum/museum","method":"POST","path":"/museum/museums/{id}/reservations","function":"arn:aws:lambda:us-east-1:123456789012:function:t-museum-museum-reserve:live"}]"#;
 
-/// A stand-in for the system's API that answers `status` and counts the calls it got.
-async fn api(status: StatusCode) -> (String, Arc<AtomicUsize>) {
+/// A stand-in for Lambda's Invoke API whose function always fails (`X-Amz-Function-Error`),
+/// counting the invocations it got.
+async fn failing_invoke_api() -> (String, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
-    let app = Router::new().fallback(any(move |request: axum::extract::Request| {
+    let app = Router::new().fallback(any(move || {
         let counter = counter.clone();
         async move {
             counter.fetch_add(1, Ordering::SeqCst);
-            let seen = request.headers().get("x-correlation-id").cloned();
-            (status, format!("{} {:?}", request.uri(), seen))
+            (
+                StatusCode::OK,
+                [("x-amz-function-error", "Unhandled")],
+                r#"{"errorType":"Runtime.ExitError","errorMessage":"crashed"}"#,
+            )
         }
     }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -49,13 +55,11 @@ fn platform(moto: &lambda::emulator::Moto, settings: &[(&str, &str)]) -> AwsPlat
 #[tokio::test]
 async fn each_port_works_from_the_environment() {
     let (moto, stack) = common::context().await;
-    let (base, _) = api(StatusCode::OK).await;
     let table = common::table(&stack);
     let platform = platform(
         &moto,
         &[
             ("TABLE_NAME", table.as_str()),
-            ("API_BASE_URL", base.as_str()),
             (
                 "NOTIFY_TOPIC_ARN",
                 stack.reference("NotificationsTopic").unwrap(),
@@ -80,20 +84,6 @@ async fn each_port_works_from_the_environment() {
     };
     store.commit(tx).await.unwrap();
     assert_eq!(store.get("Booking", "b1").await.unwrap(), Some(record));
-
-    let caller = platform.caller(common::CONTEXT, MUSEUM).unwrap();
-    let request = http::Request::builder()
-        .uri("/museum/museums/m1")
-        .body(Bytes::new())
-        .unwrap();
-    let response = caller
-        .call(request, &Call::new(Some("corr-7".into())))
-        .await
-        .unwrap();
-    assert_eq!(
-        response.body().as_ref(),
-        b"/museum/museums/m1 Some(\"corr-7\")"
-    );
 
     let notification = Notification {
         channel: "kakao".into(),
@@ -131,18 +121,20 @@ async fn each_port_works_from_the_environment() {
 #[tokio::test]
 async fn a_failing_dependency_is_refused_fast_once_its_breaker_opens() {
     let (moto, stack) = common::context().await;
-    let (base, calls) = api(StatusCode::INTERNAL_SERVER_ERROR).await;
+    let (base, calls) = failing_invoke_api().await;
     let table = common::table(&stack);
     let settings = [
         ("TABLE_NAME", table.as_str()),
-        ("API_BASE_URL", base.as_str()),
+        ("INTERNAL_ROUTES", ROUTES),
+        ("AWS_ENDPOINT_URL_LAMBDA", base.as_str()),
         ("BREAKER_FAILURES", "2"),
         ("BREAKER_OPEN_MS", "60000"),
         ("SYNC_TIMEOUT_MS", "2000"),
     ];
     let call = |caller: kernel::sync::Caller| async move {
         let request = http::Request::builder()
-            .uri("/museum/museums/m1")
+            .method("POST")
+            .uri("/museum/museums/m1/reservations")
             .body(Bytes::new())
             .unwrap();
         caller.call(request, &Call::new(None)).await

@@ -1,15 +1,14 @@
-//! Every sample event in `events/museum/` (what `sam local invoke -e` and `cargo lambda invoke
-//! --data-file` feed a function) goes through its Lambda's entry point in process — API Gateway
-//! v2 requests, SQS FIFO batches, DynamoDB stream batches, schedules — against the museum's tables
-//! in moto, seeded with the exhibition and the booking the samples name.
+//! Every sample event in `events/<system>/` (what `sam local invoke -e` and `cargo lambda invoke
+//! --data-file` feed a function), of every system, goes through its Lambda's entry point in
+//! process — API Gateway v2 requests, SQS FIFO batches, DynamoDB stream batches, schedules —
+//! against the system deployed on the emulator and seeded with what its samples name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::path::PathBuf;
 
 use aws_lambda_events::event::{dynamodb::Event as StreamEvent, sqs::SqsEvent};
 use kernel::{Decide, Repo, Tx, aggregate, function::Invoke};
+use lambda::emulator::system::{Deployment, deploy};
 use lambda::{
     entry::{events::handle_batch, http, schedule::handle_tick},
     publisher::publish_batch,
@@ -18,13 +17,12 @@ use museum_book::domain::{Booking, BookingCmd, SeatsTaken};
 use museum_confirm::domain::{Entry, EntryCmd};
 use museum_museum::domain::{Museum as Exhibition, MuseumCmd, Reservation, ReservationStatus};
 use museum_mypage::view::MyPage;
-use support::museum::Museum;
 
 const MUSEUM_ID: &str = "01KAMUSEUM0000000000000001";
 const BOOKING_ID: &str = "01KABOOKING000000000000001";
 
 /// The exhibition and the booking the samples refer to, as the flow would have left them.
-async fn seed(m: &Museum) {
+async fn seed_museum(m: &Deployment) {
     let cx = kernel::Call::new(None);
     let exhibitions = Repo::<Exhibition>::new(m.stores["museum"].clone());
     let register = MuseumCmd::Register {
@@ -77,12 +75,39 @@ async fn seed(m: &Museum) {
     m.stores["mypage"].commit(tx.into_inner()).await.unwrap();
 }
 
-fn samples() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/museum");
+/// What a system's samples need: the data they name, which samples change it (run last), and
+/// the status each request answers when it is not 200.
+struct Fixture {
+    seed: for<'a> fn(&'a Deployment) -> futures::future::BoxFuture<'a, ()>,
+    destructive: &'static [&'static str],
+    statuses: &'static [(&'static str, u16)],
+}
+
+fn fixture(system: &str) -> Fixture {
+    match system {
+        "museum" => Fixture {
+            seed: |m| Box::pin(seed_museum(m)),
+            destructive: &["museum-book-cancel", "museum-museum-delete"],
+            statuses: &[
+                ("museum-museum-register", 201),
+                ("museum-book-create", 201),
+                ("museum-museum-reserve", 201),
+                // The sample's booking is recorded, so museum refuses to release its seats.
+                ("museum-museum-release", 409),
+            ],
+        },
+        other => panic!("system {other} has no sample fixture: add what its samples name here"),
+    }
+}
+
+fn samples(system: &str) -> Vec<(String, String)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../events/{system}"));
     let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        // The environment file for `sam local invoke --env-vars`, not an event.
+        .filter(|p| p.file_stem().is_some_and(|s| s != "env"))
         .map(|p| {
             (
                 p.file_stem().unwrap().to_string_lossy().into_owned(),
@@ -95,16 +120,28 @@ fn samples() -> Vec<(String, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_sample_event_runs_through_its_lambda_entry() {
-    let mut m = Museum::start().await;
-    seed(&m).await;
-    let samples = samples();
+async fn every_sample_event_of_every_system_runs_through_its_lambda_entry() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for system in systems::all() {
+        let fixture = fixture(system.name);
+        let name = system.name;
+        let (moto, mut m) = deploy(&root, system)
+            .await
+            .unwrap_or_else(|e| panic!("deploying {name}: {e:#}"));
+        (fixture.seed)(&m).await;
+        run_samples(&mut m, &fixture).await;
+        drop(moto);
+    }
+}
+
+async fn run_samples(m: &mut Deployment, fixture: &Fixture) {
+    let system = m.system.name;
+    let samples = samples(system);
     assert!(samples.len() >= m.functions.len(), "a sample per function");
-    // Requests first, those that cancel and delete last among them, then events: each sample
-    // finds what it names.
-    let destructive = ["museum-book-cancel", "museum-museum-delete"];
+    // Requests first, those that change what others name last among them, then events: each
+    // sample finds what it names.
     let rank = |name: &str, json: &str| match () {
-        _ if destructive.contains(&name) => 1,
+        _ if fixture.destructive.contains(&name) => 1,
         _ if json.contains("\"routeKey\"") => 0,
         _ => 2,
     };
@@ -113,14 +150,10 @@ async fn every_sample_event_runs_through_its_lambda_entry() {
 
     for (name, json) in ordered {
         if let Some(context) = name.strip_suffix("-publisher") {
-            let context = context.strip_prefix("museum-").unwrap();
+            let context = context.strip_prefix(&format!("{system}-")).unwrap();
             let event: StreamEvent = serde_json::from_str(&json).unwrap();
             assert!(!event.records.is_empty(), "{name}: an empty stream batch");
-            let stream = m
-                .streams
-                .iter()
-                .find(|s| s.context.name == context)
-                .unwrap();
+            let stream = m.stream(context).unwrap();
             let response = publish_batch(&stream.publisher, event).await;
             assert!(
                 response.batch_item_failures.is_empty(),
@@ -138,7 +171,8 @@ async fn every_sample_event_runs_through_its_lambda_entry() {
             Invoke::Http(invoke) => {
                 let request =
                     lambda_http::request::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
-                let response = http::handle(function.info.name, invoke, request).await;
+                let response =
+                    http::handle(function.info.name, function.info.access, invoke, request).await;
                 let status = response.status().as_u16();
                 assert!(
                     status < 500,
@@ -149,13 +183,11 @@ async fn every_sample_event_runs_through_its_lambda_entry() {
                     response.headers()["x-correlation-id"],
                     format!("sample-{name}").as_str()
                 );
-                let expected = match name.as_str() {
-                    "museum-museum-register" | "museum-book-create" => 201,
-                    "museum-museum-reserve" => 201,
-                    // The sample's booking is recorded, so museum refuses to release its seats.
-                    "museum-museum-release" => 409,
-                    _ => 200,
-                };
+                let expected = fixture
+                    .statuses
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or(200, |(_, status)| *status);
                 assert_eq!(status, expected, "{name}: {:?}", response.body());
             }
             Invoke::Event(invoke) => {
@@ -178,6 +210,6 @@ async fn every_sample_event_runs_through_its_lambda_entry() {
         }
     }
     // What the publishers put on the topics reached the subscribed queues.
-    let pumped = m.pump().await;
+    let pumped = m.pump().await.unwrap();
     assert!(pumped.handler_invocations > 0);
 }

@@ -166,7 +166,7 @@ fn stream(context: ContextId, recorded: &[&Envelope]) -> Value {
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let pk = format!("EVENT#{}", e.event_id);
+            let pk = format!("OUTBOX#{}#{}", e.aggregate_type, e.aggregate_id);
             let envelope = serde_json::to_value(e).unwrap_or_default();
             json!({
                 "eventID": format!("sample-{}", i + 1),
@@ -176,13 +176,13 @@ fn stream(context: ContextId, recorded: &[&Envelope]) -> Value {
                 "awsRegion": REGION,
                 "dynamodb": {
                     "ApproximateCreationDateTime": EPOCH_MS / 1000,
-                    "Keys": { "pk": { "S": pk }, "sk": { "S": "EVENT" } },
+                    "Keys": { "pk": { "S": pk }, "sk": { "S": "OUTBOX" } },
                     "NewImage": {
                         "pk": { "S": pk },
-                        "sk": { "S": "EVENT" },
-                        "itemType": { "S": "EVENT" },
+                        "sk": { "S": "OUTBOX" },
+                        "itemType": { "S": "OUTBOX" },
                         "aggregateId": { "S": e.aggregate_id },
-                        "envelope": attribute(&envelope),
+                        "events": { "L": [attribute(&envelope)] },
                         "expiresAt": { "N": (EPOCH_MS / 1000 + 7 * 86_400).to_string() },
                     },
                     "SequenceNumber": format!("{}", 100_000_000_000_000_000_000u128 + i as u128),

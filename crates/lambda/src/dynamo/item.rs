@@ -1,5 +1,11 @@
-//! The table layout: how documents, outbox events and markers are laid out as items of one
-//! context table. `template.yaml` declares the same keys and indexes.
+//! The table layout: how documents, the outbox, the event log and markers are laid out as items
+//! of one context table. `template.yaml` declares the same keys and indexes.
+//!
+//! The outbox is one item per aggregate, `OUTBOX#<aggregateType>#<aggregateId>`, overwritten by
+//! each commit with that commit's events of the aggregate: DynamoDB Streams orders records per
+//! item, so every event of one aggregate reaches the publisher in commit order. Each event is
+//! also kept in an immutable log item (`LOG#<aggregateType>#<aggregateId>`, `EVENT#<eventId>`)
+//! that the stream filter does not select, to replay from.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -23,14 +29,18 @@ pub const KEY_A: &str = "ka";
 pub const KEY_B: &str = "kb";
 pub const ITEM_TYPE: &str = "itemType";
 pub const ENVELOPE: &str = "envelope";
+/// The outbox item's events of one commit, in order.
+pub const EVENTS: &str = "events";
 pub const AGGREGATE_ID: &str = "aggregateId";
 /// The table's TTL attribute (epoch seconds).
 pub const EXPIRES_AT: &str = "expiresAt";
 
 pub const DOC_SK: &str = "DOC";
-pub const EVENT_SK: &str = "EVENT";
+pub const OUTBOX_SK: &str = "OUTBOX";
 pub const MARKER_SK: &str = "MARKER";
-/// `itemType` of an outbox event: the stream's event-source filter selects on it.
+/// `itemType` of an aggregate's outbox item: the stream's event-source filter selects on it.
+pub const OUTBOX_ITEM_TYPE: &str = "OUTBOX";
+/// `itemType` of an event's log item.
 pub const EVENT_ITEM_TYPE: &str = "EVENT";
 
 /// Global secondary indexes, all projecting every attribute, all ranged by `id`.
@@ -38,8 +48,10 @@ pub const BY_KIND: &str = "byKind";
 pub const BY_A: &str = "byA";
 pub const BY_B: &str = "byB";
 
-/// Outbox events only have to outlive the stream (24 h) and its retries.
-pub const EVENT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// An outbox item only has to outlive the stream (24 h) and its retries.
+pub const OUTBOX_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The event log is kept as long as a dead letter (SQS keeps messages 14 days), to replay from.
+pub const EVENT_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 /// Markers must outlive every redelivery of the event they record (SQS keeps messages 14 days).
 pub const MARKER_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -58,11 +70,38 @@ pub fn doc_key(kind: &str, id: &str) -> Item {
     ])
 }
 
-pub fn event_key(event_id: &str) -> Item {
+/// The outbox item of an aggregate.
+pub fn outbox_key(aggregate_type: &str, aggregate_id: &str) -> Item {
     HashMap::from([
-        (PK.into(), s(format!("EVENT#{event_id}"))),
-        (SK.into(), s(EVENT_SK)),
+        (
+            PK.into(),
+            s(format!("OUTBOX#{aggregate_type}#{aggregate_id}")),
+        ),
+        (SK.into(), s(OUTBOX_SK)),
     ])
+}
+
+/// The partition of an aggregate's event log: its events sort by id, so in commit order.
+pub fn log_partition(aggregate_type: &str, aggregate_id: &str) -> String {
+    format!("LOG#{aggregate_type}#{aggregate_id}")
+}
+
+pub fn log_key(envelope: &Envelope) -> Item {
+    HashMap::from([
+        (
+            PK.into(),
+            s(log_partition(
+                &envelope.aggregate_type,
+                &envelope.aggregate_id,
+            )),
+        ),
+        (SK.into(), s(format!("EVENT#{}", envelope.event_id))),
+    ])
+}
+
+/// The aggregate an outbox item's key names: `OUTBOX#<type>#<id>` → (type, id).
+pub fn outbox_aggregate(pk: &str) -> Option<(&str, &str)> {
+    pk.strip_prefix("OUTBOX#")?.split_once('#')
 }
 
 pub fn marker_key(marker: &Marker) -> Item {
@@ -140,12 +179,34 @@ pub fn decode_record(item: &Item) -> Result<Record, StoreError> {
     })
 }
 
-/// An outbox event: the table's stream carries it to the publisher.
-pub fn encode_event(envelope: &Envelope, now: OffsetDateTime) -> Result<Item, StoreError> {
-    let encoded = serde_dynamo::to_attribute_value(envelope).map_err(|e| {
+fn encode_envelope(envelope: &Envelope) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(envelope).map_err(|e| {
         StoreError::Invalid(format!("event {} cannot be stored: {e}", envelope.event_id))
-    })?;
-    let mut item = event_key(&envelope.event_id);
+    })
+}
+
+/// An aggregate's outbox item holding one commit's events of it: the table's stream carries it
+/// to the publisher. `events` share one aggregate.
+pub fn encode_outbox(events: &[&Envelope], now: OffsetDateTime) -> Result<Item, StoreError> {
+    let first = events
+        .first()
+        .ok_or_else(|| StoreError::Invalid("an outbox item needs an event".into()))?;
+    let encoded = events
+        .iter()
+        .map(|e| encode_envelope(e))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut item = outbox_key(&first.aggregate_type, &first.aggregate_id);
+    item.insert(ITEM_TYPE.into(), s(OUTBOX_ITEM_TYPE));
+    item.insert(EVENTS.into(), AttributeValue::L(encoded));
+    item.insert(AGGREGATE_ID.into(), s(&first.aggregate_id));
+    item.insert(EXPIRES_AT.into(), expires_at(now, OUTBOX_TTL));
+    Ok(item)
+}
+
+/// An event's log item (never changed; not selected by the stream filter).
+pub fn encode_event(envelope: &Envelope, now: OffsetDateTime) -> Result<Item, StoreError> {
+    let encoded = encode_envelope(envelope)?;
+    let mut item = log_key(envelope);
     item.insert(ITEM_TYPE.into(), s(EVENT_ITEM_TYPE));
     item.insert(ENVELOPE.into(), encoded);
     item.insert(AGGREGATE_ID.into(), s(&envelope.aggregate_id));
@@ -159,6 +220,16 @@ pub fn decode_event(item: &Item) -> Result<Envelope, StoreError> {
         .cloned()
         .ok_or_else(|| corrupt(item, ENVELOPE))?;
     serde_dynamo::from_attribute_value(envelope).map_err(|_| corrupt(item, ENVELOPE))
+}
+
+pub fn decode_outbox(item: &Item) -> Result<Vec<Envelope>, StoreError> {
+    let Some(AttributeValue::L(events)) = item.get(EVENTS) else {
+        return Err(corrupt(item, EVENTS));
+    };
+    events
+        .iter()
+        .map(|e| serde_dynamo::from_attribute_value(e.clone()).map_err(|_| corrupt(item, EVENTS)))
+        .collect()
 }
 
 pub fn encode_marker(marker: &Marker, now: OffsetDateTime) -> Item {
@@ -235,6 +306,31 @@ mod tests {
         ));
         item.remove(KIND);
         assert!(decode_record(&item).is_err());
+    }
+
+    #[test]
+    fn an_outbox_item_is_keyed_by_its_aggregate_and_holds_its_events_in_order() {
+        let cx = kernel::Call::new(None);
+        #[derive(serde::Serialize)]
+        #[serde(tag = "eventType", content = "payload")]
+        enum E {
+            Booked {},
+            Cancelled {},
+        }
+        let a = Envelope::record("museum/book", "Booking", "b1", 1, &E::Booked {}, &cx).unwrap();
+        let b = Envelope::record("museum/book", "Booking", "b1", 2, &E::Cancelled {}, &cx).unwrap();
+        let now = OffsetDateTime::from_unix_timestamp(1_000).unwrap();
+        let item = encode_outbox(&[&a, &b], now).unwrap();
+        assert_eq!(item[PK], s("OUTBOX#Booking#b1"));
+        assert_eq!(
+            outbox_aggregate("OUTBOX#Booking#b1"),
+            Some(("Booking", "b1"))
+        );
+        assert_eq!(decode_outbox(&item).unwrap(), [a.clone(), b]);
+        let log = encode_event(&a, now).unwrap();
+        assert_eq!(log[PK], s("LOG#Booking#b1"));
+        assert_eq!(log[SK], s(format!("EVENT#{}", a.event_id)));
+        assert_eq!(decode_event(&log).unwrap(), a);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The store of one bounded context on one DynamoDB table: documents, their outbox events and
-//! the markers of applied effects, written together by one `TransactWriteItems`.
+//! The store of one bounded context on one DynamoDB table: documents, their events (one outbox
+//! item per aggregate, one log item per event) and the markers of applied effects, written
+//! together by one `TransactWriteItems`.
 
 mod cursor;
 mod error;
@@ -68,7 +69,7 @@ impl DynamoStore {
         tx: &Transaction,
     ) -> Result<(Vec<TransactWriteItem>, Option<usize>), StoreError> {
         let now = OffsetDateTime::now_utc();
-        let mut items = Vec::with_capacity(tx.puts.len() + tx.absent.len() + tx.events.len() + 1);
+        let mut items = Vec::with_capacity(transaction_size(tx));
         for put in &tx.puts {
             let document = item::encode_record(&put.record)?;
             let put = if put.expected == 0 {
@@ -93,6 +94,17 @@ impl DynamoStore {
             items.push(
                 TransactWriteItem::builder()
                     .condition_check(built(check)?)
+                    .build(),
+            );
+        }
+        for events in by_aggregate(&tx.events) {
+            // Overwritten by every commit: the stream's record of this write carries its events.
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item::encode_outbox(&events, now)?));
+            items.push(
+                TransactWriteItem::builder()
+                    .put(built(put.build())?)
                     .build(),
             );
         }
@@ -132,8 +144,30 @@ fn built<T>(result: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T,
     result.map_err(|e| StoreError::Unavailable(e.into()))
 }
 
+/// A transaction's events grouped by aggregate, each group in commit order, the groups in the
+/// order their first event was recorded.
+fn by_aggregate(events: &[kernel::Envelope]) -> Vec<Vec<&kernel::Envelope>> {
+    let mut groups: Vec<Vec<&kernel::Envelope>> = Vec::new();
+    for e in events {
+        let same = |g: &&mut Vec<&kernel::Envelope>| {
+            g[0].aggregate_type == e.aggregate_type && g[0].aggregate_id == e.aggregate_id
+        };
+        match groups.iter_mut().find(|g| same(g)) {
+            Some(group) => group.push(e),
+            None => groups.push(vec![e]),
+        }
+    }
+    groups
+}
+
+/// The items the transaction writes: documents, conditions, an outbox item per aggregate, a
+/// log item per event and the marker.
 fn transaction_size(tx: &Transaction) -> usize {
-    tx.puts.len() + tx.absent.len() + tx.events.len() + usize::from(tx.marker.is_some())
+    tx.puts.len()
+        + tx.absent.len()
+        + by_aggregate(&tx.events).len()
+        + tx.events.len()
+        + usize::from(tx.marker.is_some())
 }
 
 #[async_trait]
@@ -201,7 +235,7 @@ impl Store for DynamoStore {
         }
         if size > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::Invalid(format!(
-                "a transaction holds at most {MAX_TRANSACTION_ITEMS} documents, events and conditions; this one has {size}"
+                "a transaction writes at most {MAX_TRANSACTION_ITEMS} items (documents, conditions, an outbox item per aggregate and a log item per event); this one has {size}"
             )));
         }
         let (items, marker_index) = self.transact_items(&tx)?;
@@ -222,7 +256,7 @@ impl Store for DynamoStore {
     }
 }
 
-/// Every outbox event of a table, by a scan: for tests and inspection, not for handlers.
+/// Every event a table recorded (its log), by a scan: for tests and inspection, not for handlers.
 pub async fn scan_events(
     client: &Client,
     table: &str,
@@ -247,6 +281,48 @@ pub async fn scan_events(
         match output.last_evaluated_key {
             Some(key) if !key.is_empty() => start = Some(key),
             _ => return Ok(events),
+        }
+    }
+}
+
+/// The logged events of one aggregate, in commit order, from `from_event` on (an event id, or
+/// a ULID made from a time): what a replay publishes again.
+pub async fn logged_events(
+    client: &Client,
+    table: &str,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    from_event: &str,
+) -> Result<Vec<kernel::Envelope>, StoreError> {
+    let mut events = Vec::new();
+    let mut start: Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> = None;
+    loop {
+        let output = client
+            .query()
+            .table_name(table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk >= :from")
+            .expression_attribute_names("#pk", item::PK)
+            .expression_attribute_names("#sk", item::SK)
+            .expression_attribute_values(
+                ":pk",
+                item::s(item::log_partition(aggregate_type, aggregate_id)),
+            )
+            .expression_attribute_values(":from", item::s(format!("EVENT#{from_event}")))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(error::from_sdk)?;
+        for found in output.items() {
+            events.push(item::decode_event(found)?);
+        }
+        match output.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => {
+                // Ids made in one millisecond need not sort in order; versions do.
+                events.sort_by_key(|e| e.version);
+                return Ok(events);
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
-//! API Gateway (HTTP API, payload 2.0) on loopback: each route of the given functions, with the
-//! request turned into the JSON event API Gateway sends and run through the Lambda HTTP entry —
-//! so synchronous calls between contexts travel over real HTTP, as they do on AWS.
+//! API Gateway (HTTP API, payload 2.0) on loopback: each public route of the given functions,
+//! with the request turned into the JSON event API Gateway sends and run through the Lambda HTTP
+//! entry. Internal functions get no route, as on AWS (see `invoke` for how their callers reach them).
 
 use std::{
     collections::BTreeMap,
@@ -17,7 +17,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{MethodFilter, MethodRouter},
 };
-use kernel::{Function, Trigger, function::Invoke};
+use kernel::{Function, Trigger, auth::Tokens, function::Invoke};
 use serde_json::{Value, json};
 use tokio::{net::TcpListener, sync::oneshot};
 
@@ -53,36 +53,71 @@ pub async fn listen() -> anyhow::Result<(TcpListener, String)> {
     Ok((listener, url))
 }
 
-/// Serves every HTTP function (their routes below `/<system>`) on `listener`.
+/// Serves every public HTTP function (their routes below `/<system>`) on `listener`.
 pub fn serve(listener: TcpListener, functions: &[Function]) -> ApiGateway {
+    serve_with(listener, functions, None)
+}
+
+/// As `serve`, with protected routes behind the system's authorizer checking `tokens`, as the
+/// HTTP API runs it: no `Authorization` header is HTTP API's own 401, a refused token its own
+/// 403, and an accepted one's context reaches the function in `requestContext.authorizer`.
+pub fn serve_with(
+    listener: TcpListener,
+    functions: &[Function],
+    tokens: Option<Arc<Tokens>>,
+) -> ApiGateway {
     let requests = Arc::new(AtomicU64::new(0));
     let mut paths: BTreeMap<String, MethodRouter> = BTreeMap::new();
     for f in functions {
         let (Trigger::Http(routes), Invoke::Http(invoke)) = (&f.info.trigger, &f.invoke) else {
             continue;
         };
+        // Internal functions have no route on AWS: only their callers' invokes reach them.
+        if f.info.internal {
+            continue;
+        }
         for route in routes {
             let route_key = format!("{} /{}{}", route.method, f.context.system, route.path);
             let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
                 continue;
             };
-            let (name, invoke, requests) = (f.info.name, invoke.clone(), requests.clone());
+            let (name, access) = (f.info.name, f.info.access);
+            let (invoke, requests) = (invoke.clone(), requests.clone());
+            let gate = access.is_protected().then(|| tokens.clone());
             let handler = move |Path(params): Path<BTreeMap<String, String>>, req: Request| {
                 let (invoke, route_key, requests) =
                     (invoke.clone(), route_key.clone(), requests.clone());
+                let gate = gate.clone();
                 async move {
                     requests.fetch_add(1, Ordering::Relaxed);
-                    match to_event(&route_key, params, req).await {
-                        Ok(event) => match lambda_http::request::from_str(&event.to_string()) {
-                            Ok(request) => {
-                                let (parts, body) =
-                                    handle(name, &invoke, request).await.into_parts();
-                                Response::from_parts(parts, Body::from(body.to_vec()))
-                            }
-                            Err(e) => {
-                                (http::StatusCode::BAD_GATEWAY, e.to_string()).into_response()
+                    let context = match gate {
+                        None => None,
+                        Some(tokens) => match authorize(tokens.as_deref(), req.headers()) {
+                            Ok(context) => Some(context),
+                            Err((status, message)) => {
+                                let body = json!({ "message": message }).to_string();
+                                let json = [("content-type", "application/json")];
+                                return (status, json, body).into_response();
                             }
                         },
+                    };
+                    match to_event(&route_key, params, req).await {
+                        Ok(mut event) => {
+                            if let Some(context) = context {
+                                event["requestContext"]["authorizer"] =
+                                    json!({ "lambda": context });
+                            }
+                            match lambda_http::request::from_str(&event.to_string()) {
+                                Ok(request) => {
+                                    let (parts, body) =
+                                        handle(name, access, &invoke, request).await.into_parts();
+                                    Response::from_parts(parts, Body::from(body.to_vec()))
+                                }
+                                Err(e) => {
+                                    (http::StatusCode::BAD_GATEWAY, e.to_string()).into_response()
+                                }
+                            }
+                        }
                         Err(e) => (http::StatusCode::BAD_REQUEST, e.to_string()).into_response(),
                     }
                 }
@@ -112,6 +147,43 @@ pub fn serve(listener: TcpListener, functions: &[Function]) -> ApiGateway {
         url,
         requests,
         stop: Some(stop),
+    }
+}
+
+/// The system's authorizer on this request's headers: its context, or HTTP API's own refusal.
+fn authorize(
+    tokens: Option<&Tokens>,
+    headers: &http::HeaderMap,
+) -> Result<Value, (http::StatusCode, &'static str)> {
+    let refuse = |status: http::StatusCode, message: &'static str| (status, message);
+    let Some(authorization) = headers.get(http::header::AUTHORIZATION) else {
+        return Err(refuse(http::StatusCode::UNAUTHORIZED, "Unauthorized"));
+    };
+    let Some(tokens) = tokens else {
+        return Err(refuse(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+        ));
+    };
+    let authorization = authorization.to_str().unwrap_or_default();
+    let request = json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "identitySource": [authorization],
+        "headers": { "authorization": authorization },
+        "requestContext": { "http": { "method": "GET", "path": "/" }, "timeEpoch": 0 },
+    });
+    let request = serde_json::from_value(request).map_err(|_| {
+        refuse(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+        )
+    })?;
+    let answer = crate::authorizer::authorize(tokens, &request, time::OffsetDateTime::now_utc());
+    if answer.is_authorized {
+        Ok(answer.context)
+    } else {
+        Err(refuse(http::StatusCode::FORBIDDEN, "Forbidden"))
     }
 }
 

@@ -4,8 +4,10 @@
 //! run Rust Lambdas. Nothing here is mocked: every call goes through the real adapters and SDKs.
 
 pub mod api;
+pub mod invoke;
 mod queue;
 mod stream;
+pub mod system;
 mod template;
 
 use std::{
@@ -23,8 +25,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 
 pub use queue::{Delivery, deliver, receive_event};
-pub use stream::StreamReader;
-pub use template::{Resource, Stack, provision};
+pub use stream::{Polled, StreamMapping, StreamReader};
+pub use template::{FunctionDefinition, Resource, Stack, provision};
 
 /// moto's fixed account, and the region every client uses.
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -61,6 +63,7 @@ impl Moto {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .http_client(crate::platform::https_client())
             .endpoint_url(&endpoint)
             .load()
             .await;

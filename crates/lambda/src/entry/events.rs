@@ -66,7 +66,7 @@ pub async fn handle_batch(
         function,
         &[
             ("EventsHandled", tally.handled),
-            ("EventsFailed", tally.failed),
+            (metrics::EVENTS_FAILED, tally.failed),
             ("EventsHeldBack", tally.held_back),
             ("EventsRedelivered", tally.redelivered),
         ],

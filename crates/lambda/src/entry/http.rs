@@ -1,5 +1,7 @@
-//! API Gateway (HTTP API, payload v2) to the kernel's `HttpRequest` and back. A handler's
-//! `AppError` becomes its problem+json here, once for every function.
+//! API Gateway (HTTP API, payload v2) to the kernel's `HttpRequest` and back. The caller the
+//! authorizer established must pass the function's declared access before the handler runs (the
+//! same `Access::check` as the local gateway's), and a handler's `AppError` becomes its
+//! problem+json here, once for every function.
 
 use std::panic::AssertUnwindSafe;
 
@@ -7,7 +9,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 use http::HeaderValue;
 use kernel::{
-    AppError, Call, HttpRequest, HttpResponse, RequestExt as _,
+    Access, AppError, Call, HttpRequest, HttpResponse, Principal, RequestExt as _,
     function::HttpInvoke,
     http::{MAX_BODY_BYTES, PathParams},
     sync::CORRELATION_HEADER,
@@ -15,9 +17,17 @@ use kernel::{
 use lambda_http::{Body, RequestExt, request::RequestContext};
 use tracing::Instrument;
 
-/// Runs one request through `handler`, inside a span that names the function and the correlation id.
+use crate::metrics;
+
+/// The authorizer context's keys (`lambda::authorizer` writes them).
+pub const SUBJECT: &str = "sub";
+pub const ROLES: &str = "roles";
+
+/// Runs one request through `handler` if the caller may call it, inside a span that names the
+/// function and the correlation id, and counts 5xx answers.
 pub async fn handle(
     function: &str,
+    access: Access,
     handler: &HttpInvoke,
     request: lambda_http::Request,
 ) -> lambda_http::Response<Body> {
@@ -31,14 +41,30 @@ pub async fn handle(
         method = %request.method(),
         path,
     );
-    let response = match run(handler, request).instrument(span.clone()).await {
+    let admitted = access.check(cx.principal.as_ref());
+    let outcome = match admitted {
+        Ok(()) => run(handler, request).instrument(span.clone()).await,
+        Err(refused) => Err(refused),
+    };
+    let response = match outcome {
         Ok(response) => response,
         Err(e) => {
             span.in_scope(|| tracing::info!(error = %e, "refused"));
             e.to_response(&path, &cx.correlation_id)
         }
     };
-    span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::info!(status, "answered"));
+    metrics::count(
+        function,
+        &[
+            (
+                metrics::HTTP_FAILED,
+                u64::from(status >= 500 && status != 503),
+            ),
+            (metrics::HTTP_UNAVAILABLE, u64::from(status == 503)),
+        ],
+    );
     to_lambda(response, &cx.correlation_id)
 }
 
@@ -76,6 +102,7 @@ pub fn to_kernel(request: lambda_http::Request) -> HttpRequest {
         .get(CORRELATION_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let principal = principal(&request);
     let (parts, body) = request.into_parts();
     let body = match body {
         Body::Empty => Bytes::new(),
@@ -89,8 +116,36 @@ pub fn to_kernel(request: lambda_http::Request) -> HttpRequest {
     // A path API Gateway accepted is a valid URI path; if not, the handler sees `/` and 404s.
     *converted.uri_mut() = uri.parse().unwrap_or_default();
     converted.extensions_mut().insert(params);
-    converted.extensions_mut().insert(Call::new(correlation_id));
+    let mut call = Call::new(correlation_id);
+    if let Some(p) = principal {
+        call = call.with_principal(p);
+    }
+    converted.extensions_mut().insert(call);
     converted
+}
+
+/// The caller the HTTP API's Lambda authorizer admitted, from its context: `sub` and `roles`
+/// (a list, or one comma-separated string). No authorizer context, no principal.
+fn principal(request: &lambda_http::Request) -> Option<Principal> {
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return None;
+    };
+    let fields = &context.authorizer.as_ref()?.fields;
+    let subject = fields.get(SUBJECT)?.as_str()?.to_owned();
+    let roles = match fields.get(ROLES) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect(),
+        Some(serde_json::Value::String(joined)) => joined
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(Principal { subject, roles })
 }
 
 /// An HTTP API's `rawPath` starts with the stage's name unless the stage is `$default`.
@@ -170,6 +225,7 @@ mod tests {
         });
         let response = handle(
             "museum-museum-reserve",
+            Access::Public,
             &handler,
             event("$default", "/museum/museums/m-1/reservations"),
         )
@@ -194,6 +250,7 @@ mod tests {
         let handler: HttpInvoke = Arc::new(|_: HttpRequest| Box::pin(async { panic!("bug") }));
         let response = handle(
             "f",
+            Access::Public,
             &handler,
             event("$default", "/museum/museums/m-1/reservations"),
         )
@@ -208,6 +265,7 @@ mod tests {
         json["body"] = serde_json::Value::String("x".repeat(MAX_BODY_BYTES + 1));
         let response = handle(
             "f",
+            Access::Public,
             &handler,
             lambda_http::request::from_str(&json.to_string()).unwrap(),
         )
@@ -227,6 +285,7 @@ mod tests {
         });
         let response = handle(
             "museum-museum-reserve",
+            Access::Public,
             &handler,
             event("$default", "/museum/museums/m-1/reservations"),
         )
@@ -234,5 +293,86 @@ mod tests {
         assert_eq!(response.status(), 201);
         assert_eq!(response.headers()["location"], "/museum/reservations/r1");
         assert_eq!(response.body(), &Body::Binary(br#"{"seats":2}"#.to_vec()));
+    }
+
+    fn with_authorizer(context: serde_json::Value) -> lambda_http::Request {
+        let mut json: serde_json::Value = serde_json::from_str(EVENT).unwrap();
+        json["requestContext"]["authorizer"] = serde_json::json!({ "lambda": context });
+        lambda_http::request::from_str(&json.to_string()).unwrap()
+    }
+
+    fn echo_subject() -> HttpInvoke {
+        Arc::new(|r: HttpRequest| {
+            Box::pin(async move {
+                let p = r
+                    .call()
+                    .principal
+                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("no principal")))?;
+                reply::ok(&serde_json::json!({ "sub": p.subject, "roles": p.roles }))
+            })
+        })
+    }
+
+    fn problem(response: &lambda_http::Response<Body>) -> serde_json::Value {
+        let Body::Binary(body) = response.body() else {
+            panic!("body {:?}", response.body())
+        };
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        serde_json::from_slice(body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_authorizers_principal_reaches_the_handler_when_it_has_the_role() {
+        let request =
+            with_authorizer(serde_json::json!({ "sub": "kim", "roles": "ROLE_USER,ROLE_ADMIN" }));
+        let response = handle("f", Access::Role("ROLE_ADMIN"), &echo_subject(), request).await;
+        assert_eq!(response.status(), 200);
+        let Body::Binary(body) = response.body() else {
+            panic!()
+        };
+        let seen: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            seen,
+            serde_json::json!({ "sub": "kim", "roles": ["ROLE_USER", "ROLE_ADMIN"] })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_role_is_403_and_no_principal_is_401_before_the_handler_runs() {
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let handler: HttpInvoke = Arc::new(move |_: HttpRequest| {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { reply::ok(&"ran") })
+        });
+        let request = with_authorizer(serde_json::json!({ "sub": "kim", "roles": ["ROLE_USER"] }));
+        let response = handle("f", Access::Role("ROLE_ADMIN"), &handler, request).await;
+        assert_eq!(response.status(), 403);
+        assert!(
+            problem(&response)["detail"]
+                .as_str()
+                .unwrap()
+                .contains("ROLE_ADMIN")
+        );
+
+        let anonymous = event("$default", "/museum/museums/m-1/reservations");
+        let response = handle("f", Access::Authenticated, &handler, anonymous).await;
+        assert_eq!(response.status(), 401);
+        assert_eq!(problem(&response)["status"], 401);
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "the handler never ran"
+        );
+
+        let request = with_authorizer(serde_json::json!({ "sub": "kim" }));
+        let response = handle("f", Access::Authenticated, &handler, request).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "any valid token opens an authenticated route"
+        );
     }
 }

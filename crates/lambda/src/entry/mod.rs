@@ -46,11 +46,12 @@ pub fn bind<C: BoundedContext>(platform: &dyn Platform, name: &str) -> anyhow::R
 /// Serves a bound function: API Gateway for routes, SQS for events, EventBridge for timers.
 pub async fn serve(function: Function) -> Result<(), Error> {
     let name = function.info.name;
+    let access = function.info.access;
     match function.invoke {
         Invoke::Http(handler) => {
             let serve = move |request| {
                 let handler = handler.clone();
-                async move { Ok::<_, Error>(http::handle(name, &handler, request).await) }
+                async move { Ok::<_, Error>(http::handle(name, access, &handler, request).await) }
             };
             lambda_http::run(service_fn(serve)).await
         }
@@ -114,6 +115,7 @@ mod tests {
     fn platform(settings: &[(&str, &str)]) -> AwsPlatform {
         let config = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(crate::platform::https_client())
             .build();
         AwsPlatform::new(&config, Settings::from_pairs(settings.iter().copied())).unwrap()
     }

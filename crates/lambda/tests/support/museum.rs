@@ -1,6 +1,6 @@
-//! The museum system bound on the AWS platform against moto: tables, topics, queues and
-//! subscriptions created from `infra/museum.yaml`, HTTP functions behind an emulated API Gateway,
-//! and a pump that moves events the way Lambda's event source mappings do.
+//! The museum on the shared emulator kit (`lambda::emulator::system`): what is museum's own here
+//! is its requests (an exhibition, a booking, the capacity), the fault switches of its handlers
+//! and the count of AWS requests behind a proxy.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
@@ -9,21 +9,12 @@ use std::{
 };
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use kernel::{
-    AppError, ContextId, Envelope, Function, System, function::EventInvoke, function::Invoke,
-};
-use lambda::{
-    AwsPlatform, Settings,
-    emulator::{
-        Moto, StreamReader,
-        api::{self, ApiGateway},
-        deliver, provision,
-    },
-    entry::events::handle_batch,
-    publisher::{SnsPublisher, publish_batch},
+use kernel::{AppError, Envelope, System, function::EventInvoke};
+use lambda::emulator::{
+    Moto,
+    system::{Deployment, Pumped, Queue},
 };
 use serde_json::{Value, json};
-use xtask::template::{context_prefix, logical_id, sources};
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/museum.yaml");
 
@@ -114,41 +105,28 @@ pub mod counting {
 
 type Fault = Box<dyn FnMut(&Envelope) -> bool + Send>;
 
-pub struct Stream {
-    pub context: ContextId,
-    pub reader: StreamReader,
-    pub publisher: SnsPublisher,
-}
-
-pub struct Queue {
-    pub name: &'static str,
-    pub url: String,
-    pub dead_letters: String,
-    pub invoke: EventInvoke,
-}
-
-/// What pumping the event flow did.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Pumped {
-    pub publisher_invocations: u64,
-    pub handler_invocations: u64,
-    pub failures: u64,
-}
-
+/// The museum deployed on the emulator (`lambda::emulator::system`), with faults to inject into
+/// its handlers, a count of the AWS requests it makes, and the museum's own requests.
 pub struct Museum {
     /// Kept alive: dropping it stops the emulator.
     pub _moto: Moto,
-    pub api: ApiGateway,
+    pub deployment: Deployment,
     pub http: reqwest::Client,
-    pub streams: Vec<Stream>,
-    pub queues: Vec<Queue>,
     pub faults: Arc<Mutex<HashMap<&'static str, Fault>>>,
     pub counts: counting::Counts,
-    pub sqs: aws_sdk_sqs::Client,
-    /// Every function, bound on its context's AWS platform.
-    pub functions: Vec<Function>,
-    /// Each context's store (its DynamoDB table), by context name.
-    pub stores: BTreeMap<&'static str, Arc<dyn kernel::store::Store>>,
+}
+
+impl std::ops::Deref for Museum {
+    type Target = Deployment;
+    fn deref(&self) -> &Deployment {
+        &self.deployment
+    }
+}
+
+impl std::ops::DerefMut for Museum {
+    fn deref_mut(&mut self) -> &mut Deployment {
+        &mut self.deployment
+    }
 }
 
 impl Museum {
@@ -158,122 +136,31 @@ impl Museum {
             .unwrap_or_else(|e| panic!("the AWS emulator (moto) could not be started: {e:#}"));
         let (proxy, counts) = counting::proxy(moto.endpoint().to_owned()).await;
         let config = moto.config().to_builder().endpoint_url(&proxy).build();
-        let (listener, api_url) = api::listen().await.unwrap();
-        let parameters = [
-            ("ApiId", "emulated"),
-            ("ApiEndpoint", api_url.as_str()),
-            ("AlarmTopicArn", "arn:aws:sns:us-east-1:123456789012:alarms"),
-        ];
-        let stack = provision(TEMPLATE, "museum-test", &parameters, &config)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("provisioning infra/museum.yaml: {e:#}\n{}", moto.log_tail())
-            });
-
-        let system = museum();
         let faults: Arc<Mutex<HashMap<&'static str, Fault>>> = Arc::default();
-        let mut functions: Vec<Function> = Vec::new();
-        let mut stores = BTreeMap::new();
-        for context in &system.contexts {
-            let table = stack
-                .reference(&format!("{}Table", context_prefix(context.id)))
-                .unwrap();
-            let settings = Settings::from_pairs([
-                ("TABLE_NAME", table),
-                ("API_BASE_URL", api_url.as_str()),
-                ("SYNC_TIMEOUT_MS", "3000"),
-                ("MUSEUM_HOLD_SECONDS", "0"),
-            ]);
-            let platform = AwsPlatform::new(&config, settings).unwrap();
-            stores.insert(
-                context.id.name,
-                kernel::Platform::store(&platform, context.id).unwrap(),
-            );
-            functions.extend(context.build(&platform).unwrap());
-        }
-        let api = api::serve(listener, &functions);
-
-        let mut streams = Vec::new();
-        for source in sources(&system) {
-            let prefix = context_prefix(source);
-            let arn = stack
-                .attribute(&format!("{prefix}Table"), "StreamArn")
-                .unwrap();
-            streams.push(Stream {
-                context: source,
-                reader: StreamReader::open(aws_sdk_dynamodbstreams::Client::new(&config), arn)
-                    .await
-                    .unwrap(),
-                publisher: SnsPublisher::new(
-                    aws_sdk_sns::Client::new(&config),
-                    stack.reference(&format!("{prefix}Topic")).unwrap(),
-                ),
-            });
-        }
-        let mut queues = Vec::new();
-        for f in &functions {
-            let Invoke::Event(inner) = &f.invoke else {
-                continue;
-            };
-            let id = logical_id(system.name, f.info.name);
-            queues.push(Queue {
-                name: f.info.name,
-                url: stack.reference(&format!("{id}Queue")).unwrap().to_owned(),
-                dead_letters: stack
-                    .reference(&format!("{id}DeadLetters"))
-                    .unwrap()
-                    .to_owned(),
-                invoke: with_faults(f.info.name, inner.clone(), faults.clone()),
-            });
-        }
-        let sqs = aws_sdk_sqs::Client::new(&config);
+        let injected = faults.clone();
+        let wrap = move |name: &'static str, inner: EventInvoke| {
+            with_faults(name, inner, injected.clone())
+        };
+        let deployment = Deployment::start(
+            museum(),
+            std::path::Path::new(TEMPLATE),
+            &config,
+            &[("SYNC_TIMEOUT_MS", "3000"), ("MUSEUM_HOLD_SECONDS", "0")],
+            &wrap,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("deploying infra/museum.yaml: {e:#}\n{}", moto.log_tail()));
         Self {
             _moto: moto,
-            api,
+            deployment,
             http: reqwest::Client::new(),
-            streams,
-            queues,
             faults,
             counts,
-            sqs,
-            functions,
-            stores,
         }
     }
 
-    /// Moves events until nothing moves: each table's stream to its publisher, each queue to its
-    /// handler; failed messages are visible again at once.
     pub async fn pump(&mut self) -> Pumped {
-        let mut total = Pumped::default();
-        for _round in 0..50 {
-            let mut moved = 0;
-            for stream in &mut self.streams {
-                let batch = stream.reader.next_batch().await.unwrap();
-                if batch.records.is_empty() {
-                    continue;
-                }
-                moved += batch.records.len();
-                total.publisher_invocations += 1;
-                let response = publish_batch(&stream.publisher, batch).await;
-                assert!(response.batch_item_failures.is_empty(), "publishing failed");
-            }
-            for queue in &self.queues {
-                let delivery = deliver(&self.sqs, &queue.url, |event| {
-                    handle_batch(queue.name, &queue.invoke, event)
-                })
-                .await
-                .unwrap();
-                if delivery.received > 0 {
-                    total.handler_invocations += 1;
-                    total.failures += delivery.failed as u64;
-                    moved += delivery.received;
-                }
-            }
-            if moved == 0 {
-                return total;
-            }
-        }
-        panic!("the event flow did not settle in 50 rounds");
+        self.deployment.pump().await.unwrap()
     }
 
     pub fn fail(
@@ -292,7 +179,7 @@ impl Museum {
     }
 
     pub fn queue(&self, function: &str) -> &Queue {
-        self.queues.iter().find(|q| q.name == function).unwrap()
+        self.deployment.queue(function).unwrap()
     }
 
     pub async fn call(

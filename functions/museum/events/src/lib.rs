@@ -2,8 +2,9 @@
 //! Each event names its aggregate (the correlation key) and carries what its consumers need,
 //! so that no consumer has to call back the context that recorded it.
 
-use kernel::{ContextId, events};
+use kernel::{ContextId, Event, events};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The system's prefix on the front door: `/museum/...`.
 pub const SYSTEM: &str = "museum";
@@ -24,109 +25,148 @@ pub fn path(below: &str) -> String {
 
 // ---- museum ---------------------------------------------------------------------------------
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MuseumRegistered {
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "Hall A")]
     pub hall: String,
+    #[schema(example = "2026-12-24")]
     pub date: String,
+    #[schema(example = 30)]
     pub capacity: u32,
 }
 
 /// Seats taken for a booking (synchronously, before the booking is recorded).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeatsReserved {
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = 2)]
     pub seats: u32,
     /// Seats left after this reservation.
+    #[schema(example = 28)]
     pub capacity: u32,
 }
 
 /// Seats given back: the booking was cancelled, or never recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeatsReturned {
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = 2)]
     pub seats: u32,
+    #[schema(example = 30)]
     pub capacity: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MuseumDeleted {
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
 }
 
 // ---- book -----------------------------------------------------------------------------------
 
 /// A booking was made (the original's `Requested`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Booked {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
+    #[schema(example = 2)]
     pub seats: u32,
+    #[schema(example = "Hall A")]
     pub hall: String,
+    #[schema(example = "2026-12-24")]
     pub date: String,
 }
 
 /// The booking's entry was confirmed: the booking is complete.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookCompleted {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
 }
 
 /// The user cancelled their booking.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookCancelled {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
+    #[schema(example = 2)]
     pub seats: u32,
 }
 
 /// The booking was cancelled because its exhibition was deleted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookForceCancelled {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "01KAMUSEUM0000000000000001")]
     pub museum_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
+    #[schema(example = 2)]
     pub seats: u32,
 }
 
 // ---- confirm --------------------------------------------------------------------------------
 
 /// An entry confirmation was recorded for a booking (the original's `ConfirmCompleted`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryConfirmed {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub entry_id: String,
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryCancelled {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub entry_id: String,
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryForceCancelled {
+    #[schema(example = "01KABOOKING000000000000001")]
     pub entry_id: String,
+    #[schema(example = "01KABOOKING000000000000001")]
     pub booking_id: String,
+    #[schema(example = "kim")]
     pub user_id: String,
 }
 
@@ -158,156 +198,85 @@ pub fn sample_id(path: &str, param: &str) -> &'static str {
     }
 }
 
-/// One recorded example of each event, with fixed ids and times (sample events are generated
-/// from these and must not change from one generation to the next).
+/// One recorded example of each event: its payload built from the examples on its schema, its
+/// aggregate named by the payload's id field (sample events are generated from these and must
+/// not change from one generation to the next).
 pub fn samples() -> Vec<kernel::Envelope> {
-    const MUSEUM_ID: &str = SAMPLE_MUSEUM_ID;
-    const BOOKING_ID: &str = SAMPLE_BOOKING_ID;
-    let occurred_at = time::macros::datetime!(2026-12-24 10:00:00 UTC);
-    let mut n = 0;
-    let mut sample = |source: ContextId,
-                      aggregate_type: &str,
-                      aggregate_id: &str,
-                      version: u64,
-                      event_type: &str,
-                      payload: serde_json::Value| {
-        n += 1;
-        kernel::Envelope {
-            event_id: format!("01KAEVENT{n:017}"),
-            event_type: event_type.to_owned(),
-            source: source.to_string(),
-            aggregate_type: aggregate_type.to_owned(),
-            aggregate_id: aggregate_id.to_owned(),
-            version,
-            occurred_at,
-            correlation_id: "01KACORRELATION00000000001".to_owned(),
-            causation_id: None,
-            payload,
-        }
-    };
-    fn json(e: impl Serialize) -> serde_json::Value {
-        serde_json::to_value(e).unwrap_or_default()
-    }
-    use kernel::Event;
-    let (museum_id, booking_id, user_id) = (
-        MUSEUM_ID.to_owned(),
-        BOOKING_ID.to_owned(),
-        "kim".to_owned(),
-    );
-    let (hall, date) = ("Hall A".to_owned(), "2026-12-24".to_owned());
-    let museum = |v, t, p| (MUSEUM, "Museum", MUSEUM_ID, v, t, p);
-    let booking = |v, t, p| (BOOK, "Booking", BOOKING_ID, v, t, p);
-    let entry = |v, t, p| (CONFIRM, "Entry", BOOKING_ID, v, t, p);
-    let all = vec![
-        museum(
-            1,
-            MuseumRegistered::TYPE,
-            json(MuseumRegistered {
-                museum_id: museum_id.clone(),
-                hall: hall.clone(),
-                date: date.clone(),
-                capacity: 30,
-            }),
-        ),
-        museum(
-            2,
-            SeatsReserved::TYPE,
-            json(SeatsReserved {
-                museum_id: museum_id.clone(),
-                booking_id: booking_id.clone(),
-                seats: 2,
-                capacity: 28,
-            }),
-        ),
-        museum(
-            3,
-            SeatsReturned::TYPE,
-            json(SeatsReturned {
-                museum_id: museum_id.clone(),
-                booking_id: booking_id.clone(),
-                seats: 2,
-                capacity: 30,
-            }),
-        ),
-        museum(
-            4,
-            MuseumDeleted::TYPE,
-            json(MuseumDeleted {
-                museum_id: museum_id.clone(),
-            }),
-        ),
-        booking(
-            1,
-            Booked::TYPE,
-            json(Booked {
-                booking_id: booking_id.clone(),
-                museum_id: museum_id.clone(),
-                user_id: user_id.clone(),
-                seats: 2,
-                hall,
-                date,
-            }),
-        ),
-        booking(
-            2,
-            BookCompleted::TYPE,
-            json(BookCompleted {
-                booking_id: booking_id.clone(),
-                museum_id: museum_id.clone(),
-                user_id: user_id.clone(),
-            }),
-        ),
-        booking(
-            3,
-            BookCancelled::TYPE,
-            json(BookCancelled {
-                booking_id: booking_id.clone(),
-                museum_id: museum_id.clone(),
-                user_id: user_id.clone(),
-                seats: 2,
-            }),
-        ),
-        booking(
-            3,
-            BookForceCancelled::TYPE,
-            json(BookForceCancelled {
-                booking_id: booking_id.clone(),
-                museum_id,
-                user_id: user_id.clone(),
-                seats: 2,
-            }),
-        ),
-        entry(
-            1,
-            EntryConfirmed::TYPE,
-            json(EntryConfirmed {
-                entry_id: booking_id.clone(),
-                booking_id: booking_id.clone(),
-                user_id: user_id.clone(),
-            }),
-        ),
-        entry(
-            2,
-            EntryCancelled::TYPE,
-            json(EntryCancelled {
-                entry_id: booking_id.clone(),
-                booking_id: booking_id.clone(),
-                user_id: user_id.clone(),
-            }),
-        ),
-        entry(
-            2,
-            EntryForceCancelled::TYPE,
-            json(EntryForceCancelled {
-                entry_id: booking_id.clone(),
-                booking_id,
-                user_id,
-            }),
-        ),
-    ];
-    all.into_iter()
-        .map(|(source, kind, id, version, event_type, payload)| {
-            sample(source, kind, id, version, event_type, payload)
+    vec![
+        sample::<MuseumRegistered>(MUSEUM, "Museum", "museumId"),
+        sample::<SeatsReserved>(MUSEUM, "Museum", "museumId"),
+        sample::<SeatsReturned>(MUSEUM, "Museum", "museumId"),
+        sample::<MuseumDeleted>(MUSEUM, "Museum", "museumId"),
+        sample::<Booked>(BOOK, "Booking", "bookingId"),
+        sample::<BookCompleted>(BOOK, "Booking", "bookingId"),
+        sample::<BookCancelled>(BOOK, "Booking", "bookingId"),
+        sample::<BookForceCancelled>(BOOK, "Booking", "bookingId"),
+        sample::<EntryConfirmed>(CONFIRM, "Entry", "bookingId"),
+        sample::<EntryCancelled>(CONFIRM, "Entry", "bookingId"),
+        sample::<EntryForceCancelled>(CONFIRM, "Entry", "bookingId"),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(n, e)| kernel::Envelope {
+        event_id: format!("01KAEVENT{:017}", n + 1),
+        ..e
+    })
+    .collect()
+}
+
+/// An envelope of `E` recorded by `source`, its payload from `E`'s schema examples.
+fn sample<E: Event + ToSchema>(
+    source: ContextId,
+    aggregate_type: &str,
+    id_field: &str,
+) -> kernel::Envelope {
+    let schema = serde_json::to_value(<E as utoipa::PartialSchema>::schema()).unwrap_or_default();
+    let payload: serde_json::Map<String, serde_json::Value> = schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, p)| {
+            let example = p.get("example").or_else(|| p.get("examples")?.get(0))?;
+            Some((name.clone(), example.clone()))
         })
-        .collect()
+        .collect();
+    kernel::Envelope {
+        event_id: String::new(),
+        event_type: E::TYPE.to_owned(),
+        source: source.to_string(),
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id: payload[id_field].as_str().unwrap_or_default().to_owned(),
+        version: 1,
+        occurred_at: time::macros::datetime!(2026-12-24 10:00:00 UTC),
+        correlation_id: "01KACORRELATION00000000001".to_owned(),
+        causation_id: None,
+        payload: serde_json::Value::Object(payload),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_payload_decodes_as_its_event() {
+        for e in samples() {
+            let decoded = match e.event_type.as_str() {
+                "MuseumRegistered" => e.payload::<MuseumRegistered>().map(drop),
+                "SeatsReserved" => e.payload::<SeatsReserved>().map(drop),
+                "SeatsReturned" => e.payload::<SeatsReturned>().map(drop),
+                "MuseumDeleted" => e.payload::<MuseumDeleted>().map(drop),
+                "Booked" => e.payload::<Booked>().map(drop),
+                "BookCompleted" => e.payload::<BookCompleted>().map(drop),
+                "BookCancelled" => e.payload::<BookCancelled>().map(drop),
+                "BookForceCancelled" => e.payload::<BookForceCancelled>().map(drop),
+                "EntryConfirmed" => e.payload::<EntryConfirmed>().map(drop),
+                "EntryCancelled" => e.payload::<EntryCancelled>().map(drop),
+                "EntryForceCancelled" => e.payload::<EntryForceCancelled>().map(drop),
+                other => panic!("no sample decoder for {other}"),
+            };
+            assert!(decoded.is_ok(), "{}: {decoded:?}", e.event_type);
+            assert!(!e.aggregate_id.is_empty(), "{}", e.event_type);
+        }
+    }
 }

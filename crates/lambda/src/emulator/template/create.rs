@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{
-    QUEUE, Resource, SUBSCRIPTION, TABLE, TOPIC,
+    QUEUE, Resource, SECRET, SUBSCRIPTION, TABLE, TOPIC,
     resolve::{is_true, text},
 };
 
@@ -22,6 +22,7 @@ pub(super) struct Clients {
     dynamodb: aws_sdk_dynamodb::Client,
     sns: aws_sdk_sns::Client,
     sqs: aws_sdk_sqs::Client,
+    secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl Clients {
@@ -30,6 +31,7 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
         }
     }
 
@@ -50,6 +52,7 @@ impl Clients {
             TOPIC => self.topic(stack, logical, &properties).await?,
             QUEUE => self.queue(stack, logical, &properties).await?,
             SUBSCRIPTION => self.subscription(&properties).await?,
+            SECRET => self.secret(stack, logical, &properties).await?,
             other => anyhow::bail!("the emulator does not create {other}"),
         };
         Ok(Resource {
@@ -253,6 +256,51 @@ impl Clients {
             .context("Subscribe returned no ARN")?;
         Ok((arn, BTreeMap::new()))
     }
+}
+
+impl Clients {
+    /// A secret with the template's name and a value generated here, as `GenerateSecretString`
+    /// would at deploy time (letters and digits, `PasswordLength` of them).
+    async fn secret(
+        &self,
+        stack: &str,
+        logical: &str,
+        properties: &serde_json::Map<String, Json>,
+    ) -> anyhow::Result<(String, BTreeMap<String, String>)> {
+        let name = properties
+            .get("Name")
+            .map(text)
+            .unwrap_or_else(|| format!("{stack}-{logical}"));
+        let length = properties
+            .get("GenerateSecretString")
+            .and_then(|g| g.get("PasswordLength"))
+            .and_then(Json::as_u64)
+            .unwrap_or(32) as usize;
+        let value = match properties.get("SecretString") {
+            Some(given) => text(given),
+            None => generated(length),
+        };
+        let arn = self
+            .secrets
+            .create_secret()
+            .name(&name)
+            .secret_string(value)
+            .send()
+            .await?
+            .arn
+            .context("CreateSecret returned no ARN")?;
+        Ok((arn.clone(), BTreeMap::from([("Id".to_owned(), arn)])))
+    }
+}
+
+/// Letters and digits, from ULIDs (random enough for a test secret).
+fn generated(length: usize) -> String {
+    let mut out = String::new();
+    while out.len() < length {
+        out.push_str(&kernel::ids::new_id());
+    }
+    out.truncate(length);
+    out
 }
 
 /// The physical name: the template's, or `{stack}-{logical}`; FIFO names end in `.fifo`.

@@ -1,7 +1,8 @@
-//! Creates a CloudFormation (or SAM) template's tables, topics, queues and subscriptions in the
-//! emulator, from the template's own definitions, so that tests run against the layout that is
-//! deployed and not against a second copy of it. Other resource types are not created; a
-//! reference to one is an error that names it.
+//! Creates a CloudFormation (or SAM) template's tables, topics, queues, subscriptions and secrets
+//! in the emulator, from the template's own definitions, so that tests run against the layout
+//! that is deployed and not against a second copy of it; and resolves each function's
+//! environment as Lambda would set it. Other resource types are not created; a reference to one
+//! is an error that names it.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -22,7 +23,9 @@ const TABLE: &str = "AWS::DynamoDB::Table";
 const TOPIC: &str = "AWS::SNS::Topic";
 const QUEUE: &str = "AWS::SQS::Queue";
 const SUBSCRIPTION: &str = "AWS::SNS::Subscription";
-const CREATED: [&str; 4] = [TABLE, TOPIC, QUEUE, SUBSCRIPTION];
+const SECRET: &str = "AWS::SecretsManager::Secret";
+const FUNCTION: &str = "AWS::Serverless::Function";
+const CREATED: [&str; 5] = [TABLE, TOPIC, QUEUE, SUBSCRIPTION, SECRET];
 
 /// A created resource: what `!Ref` gives (a table's name, a topic's ARN, a queue's URL, a
 /// subscription's ARN) and what `!GetAtt` gives (`Arn`, `StreamArn`, `QueueName`, ...).
@@ -38,6 +41,18 @@ pub struct Resource {
 pub struct Stack {
     pub name: String,
     pub resources: BTreeMap<String, Resource>,
+    /// Each function as Lambda would run it, by its binary's name.
+    pub functions: BTreeMap<String, FunctionDefinition>,
+}
+
+/// A function of the template, resolved: what Lambda would give it and what triggers it.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionDefinition {
+    pub logical: String,
+    /// Its environment variables, the globals' and its own.
+    pub environment: BTreeMap<String, String>,
+    /// Its event sources by name: their `Type` and resolved `Properties`.
+    pub events: BTreeMap<String, (String, serde_json::Value)>,
 }
 
 impl Stack {
@@ -54,6 +69,21 @@ impl Stack {
             .get(attribute)
             .map(String::as_str)
             .with_context(|| format!("{logical} ({}) has no attribute {attribute}", resource.kind))
+    }
+
+    /// The function whose binary is `name`.
+    pub fn function(&self, name: &str) -> anyhow::Result<&FunctionDefinition> {
+        self.functions
+            .get(name)
+            .with_context(|| format!("stack {} has no function built from {name}", self.name))
+    }
+
+    /// The resource whose `Arn` attribute is `arn` (a queue an event source names).
+    pub fn by_arn(&self, arn: &str) -> anyhow::Result<&Resource> {
+        self.resources
+            .values()
+            .find(|r| r.attributes.get("Arn").map(String::as_str) == Some(arn))
+            .with_context(|| format!("stack {} created nothing with ARN {arn}", self.name))
     }
 
     /// Logical id to physical name, ARN or URL.
@@ -91,6 +121,7 @@ pub async fn provision(
     let parameters = parameter_values(&document, parameters)?;
     let mut declared = HashMap::new();
     let mut pending = Vec::new();
+    let mut functions = Vec::new();
     for (logical, definition) in resources {
         let logical = logical
             .as_str()
@@ -105,6 +136,9 @@ pub async fn provision(
             let properties = definition.get("Properties").cloned().unwrap_or(Yaml::Null);
             pending.push((logical.clone(), kind.clone(), properties));
         }
+        if kind == FUNCTION {
+            functions.push((logical.clone(), definition.clone()));
+        }
         declared.insert(logical, kind);
     }
 
@@ -112,6 +146,7 @@ pub async fn provision(
     let mut stack = Stack {
         name: stack_name.to_owned(),
         resources: BTreeMap::new(),
+        functions: BTreeMap::new(),
     };
     while !pending.is_empty() {
         let mut waiting = Vec::new();
@@ -145,6 +180,63 @@ pub async fn provision(
         }
         pending = waiting.into_iter().map(|(l, k, p, _)| (l, k, p)).collect();
     }
+    let globals = document
+        .get("Globals")
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("Environment"))
+        .and_then(|e| e.get("Variables"))
+        .cloned()
+        .unwrap_or(Yaml::Null);
+    let mut resolved_functions = BTreeMap::new();
+    for (logical, definition) in functions {
+        let scope = Scope {
+            stack: &stack,
+            parameters: &parameters,
+            declared: &declared,
+        };
+        let resolve = |value: &Yaml, what: &str| {
+            scope.resolve(value).map_err(|e| match e {
+                Unresolved::Waiting(on) => anyhow::anyhow!("{logical}'s {what} needs {on}"),
+                Unresolved::Invalid(e) => e.context(format!("resolving {logical}'s {what}")),
+            })
+        };
+        let properties = definition.get("Properties").cloned().unwrap_or(Yaml::Null);
+        let own = properties
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .cloned()
+            .unwrap_or(Yaml::Null);
+        let mut function = FunctionDefinition {
+            logical: logical.clone(),
+            ..FunctionDefinition::default()
+        };
+        for source in [&globals, &own] {
+            if let serde_json::Value::Object(map) = resolve(source, "environment")? {
+                function
+                    .environment
+                    .extend(map.into_iter().map(|(k, v)| (k, resolve::text(&v))));
+            }
+        }
+        if let Some(Yaml::Mapping(events)) = properties.get("Events") {
+            for (name, event) in events {
+                let name = name.as_str().context("an event's name is not a string")?;
+                let kind = event.get("Type").and_then(Yaml::as_str).unwrap_or_default();
+                let props = event.get("Properties").cloned().unwrap_or(Yaml::Null);
+                function
+                    .events
+                    .insert(name.to_owned(), (kind.to_owned(), resolve(&props, name)?));
+            }
+        }
+        let binary = definition
+            .get("Metadata")
+            .and_then(|m| m.get("BuildProperties"))
+            .and_then(|b| b.get("Binary"))
+            .and_then(Yaml::as_str)
+            .unwrap_or(&logical)
+            .to_owned();
+        resolved_functions.insert(binary, function);
+    }
+    stack.functions = resolved_functions;
     Ok(stack)
 }
 

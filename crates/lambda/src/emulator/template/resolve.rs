@@ -265,6 +265,7 @@ mod tests {
         Stack {
             name: "s".into(),
             resources: BTreeMap::from([("Table".into(), table)]),
+            functions: BTreeMap::new(),
         }
     }
 
