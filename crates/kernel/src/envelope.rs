@@ -103,6 +103,55 @@ impl Envelope {
         })
     }
 
+    /// A fixed example of `E` recorded by `source` (for the generated sample events): its payload
+    /// from the examples on `E`'s schema, its aggregate named by the payload's `id_field`. The
+    /// event id is left empty for the system's catalog to number.
+    pub fn sample<E: Event + utoipa::ToSchema>(
+        source: crate::platform::ContextId,
+        aggregate_type: &str,
+        id_field: &str,
+    ) -> Self {
+        let schema =
+            serde_json::to_value(<E as utoipa::PartialSchema>::schema()).unwrap_or_default();
+        let payload: serde_json::Map<String, serde_json::Value> = schema["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, p)| {
+                let example = p.get("example").or_else(|| p.get("examples")?.get(0))?;
+                Some((name.clone(), example.clone()))
+            })
+            .collect();
+        Self {
+            event_id: String::new(),
+            event_type: E::TYPE.to_owned(),
+            source: source.to_string(),
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id: payload
+                .get(id_field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            version: 1,
+            occurred_at: time::macros::datetime!(2026-12-24 10:00:00 UTC),
+            correlation_id: "01KACORRELATION00000000001".to_owned(),
+            causation_id: None,
+            payload: serde_json::Value::Object(payload),
+        }
+    }
+
+    /// Numbers a catalog of samples' event ids, so that generated files do not change.
+    pub fn numbered(samples: Vec<Self>) -> Vec<Self> {
+        samples
+            .into_iter()
+            .enumerate()
+            .map(|(n, e)| Self {
+                event_id: format!("01KAEVENT{:017}", n + 1),
+                ..e
+            })
+            .collect()
+    }
+
     pub fn is<E: Event>(&self) -> bool {
         self.event_type == E::TYPE
     }

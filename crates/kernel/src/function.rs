@@ -468,6 +468,10 @@ impl System {
                     ));
                 }
             }
+            let publisher = format!("{}-{}-publisher", self.name, context.id.name);
+            if publisher.len() > MAX_FUNCTION_NAME {
+                problems.push(format!("context {} makes the publisher name {publisher} longer than {MAX_FUNCTION_NAME} characters", context.id));
+            }
             let prefix = format!("{}-{}-", self.name, context.id.name);
             for f in context.functions() {
                 if !names.insert(f.name) {

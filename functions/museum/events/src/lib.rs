@@ -2,7 +2,7 @@
 //! Each event names its aggregate (the correlation key) and carries what its consumers need,
 //! so that no consumer has to call back the context that recorded it.
 
-use kernel::{ContextId, Event, events};
+use kernel::{ContextId, events};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -202,56 +202,20 @@ pub fn sample_id(path: &str, param: &str) -> &'static str {
 /// aggregate named by the payload's id field (sample events are generated from these and must
 /// not change from one generation to the next).
 pub fn samples() -> Vec<kernel::Envelope> {
-    vec![
-        sample::<MuseumRegistered>(MUSEUM, "Museum", "museumId"),
-        sample::<SeatsReserved>(MUSEUM, "Museum", "museumId"),
-        sample::<SeatsReturned>(MUSEUM, "Museum", "museumId"),
-        sample::<MuseumDeleted>(MUSEUM, "Museum", "museumId"),
-        sample::<Booked>(BOOK, "Booking", "bookingId"),
-        sample::<BookCompleted>(BOOK, "Booking", "bookingId"),
-        sample::<BookCancelled>(BOOK, "Booking", "bookingId"),
-        sample::<BookForceCancelled>(BOOK, "Booking", "bookingId"),
-        sample::<EntryConfirmed>(CONFIRM, "Entry", "bookingId"),
-        sample::<EntryCancelled>(CONFIRM, "Entry", "bookingId"),
-        sample::<EntryForceCancelled>(CONFIRM, "Entry", "bookingId"),
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(n, e)| kernel::Envelope {
-        event_id: format!("01KAEVENT{:017}", n + 1),
-        ..e
-    })
-    .collect()
-}
-
-/// An envelope of `E` recorded by `source`, its payload from `E`'s schema examples.
-fn sample<E: Event + ToSchema>(
-    source: ContextId,
-    aggregate_type: &str,
-    id_field: &str,
-) -> kernel::Envelope {
-    let schema = serde_json::to_value(<E as utoipa::PartialSchema>::schema()).unwrap_or_default();
-    let payload: serde_json::Map<String, serde_json::Value> = schema["properties"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, p)| {
-            let example = p.get("example").or_else(|| p.get("examples")?.get(0))?;
-            Some((name.clone(), example.clone()))
-        })
-        .collect();
-    kernel::Envelope {
-        event_id: String::new(),
-        event_type: E::TYPE.to_owned(),
-        source: source.to_string(),
-        aggregate_type: aggregate_type.to_owned(),
-        aggregate_id: payload[id_field].as_str().unwrap_or_default().to_owned(),
-        version: 1,
-        occurred_at: time::macros::datetime!(2026-12-24 10:00:00 UTC),
-        correlation_id: "01KACORRELATION00000000001".to_owned(),
-        causation_id: None,
-        payload: serde_json::Value::Object(payload),
-    }
+    use kernel::Envelope as E;
+    E::numbered(vec![
+        E::sample::<MuseumRegistered>(MUSEUM, "Museum", "museumId"),
+        E::sample::<SeatsReserved>(MUSEUM, "Museum", "museumId"),
+        E::sample::<SeatsReturned>(MUSEUM, "Museum", "museumId"),
+        E::sample::<MuseumDeleted>(MUSEUM, "Museum", "museumId"),
+        E::sample::<Booked>(BOOK, "Booking", "bookingId"),
+        E::sample::<BookCompleted>(BOOK, "Booking", "bookingId"),
+        E::sample::<BookCancelled>(BOOK, "Booking", "bookingId"),
+        E::sample::<BookForceCancelled>(BOOK, "Booking", "bookingId"),
+        E::sample::<EntryConfirmed>(CONFIRM, "Entry", "bookingId"),
+        E::sample::<EntryCancelled>(CONFIRM, "Entry", "bookingId"),
+        E::sample::<EntryForceCancelled>(CONFIRM, "Entry", "bookingId"),
+    ])
 }
 
 #[cfg(test)]
