@@ -305,6 +305,20 @@ fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
 }
 
 /// Writes one transaction's items inside an open SQLite transaction (a savepoint of a group).
+/// The JSON path of a top-level field; field names come from code, but are checked anyway.
+fn json_path(field: &str) -> Result<String, StoreError> {
+    if field.is_empty()
+        || !field
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(StoreError::Invalid(format!(
+            "{field:?} is not a field name"
+        )));
+    }
+    Ok(format!("$.{field}"))
+}
+
 fn apply(t: &Connection, tx: &Transaction) -> Result<(), StoreError> {
     if let Some(Marker(marker)) = &tx.marker {
         match t
@@ -344,6 +358,31 @@ fn apply(t: &Connection, tx: &Transaction) -> Result<(), StoreError> {
             .and_then(|mut s| s.execute(params![r.kind, r.id, r.version as i64, body, r.keys.a, r.keys.b, put.expected as i64]))
             .map_err(unavailable)?
         };
+        if changed != 1 {
+            return Err(StoreError::Conflict);
+        }
+    }
+    for c in &tx.checks {
+        let path = json_path(&c.field)?;
+        let holds = t
+            .prepare_cached(
+                "SELECT 1 FROM docs WHERE kind = ?1 AND id = ?2 AND json_extract(body, ?3) = json_extract(json(?4), '$')",
+            )
+            .and_then(|mut s| s.exists(params![c.kind, c.id, path, c.equals.to_string()]))
+            .map_err(unavailable)?;
+        if !holds {
+            return Err(StoreError::Conflict);
+        }
+    }
+    for a in &tx.adjust {
+        let path = json_path(&a.field)?;
+        let changed = t
+            .prepare_cached(
+                "UPDATE docs SET body = json_set(body, ?3, json_extract(body, ?3) + ?4), version = version + 1
+                 WHERE kind = ?1 AND id = ?2 AND json_type(body, ?3) = 'integer' AND json_extract(body, ?3) + ?4 >= ?5",
+            )
+            .and_then(|mut s| s.execute(params![a.kind, a.id, path, a.by, a.min]))
+            .map_err(unavailable)?;
         if changed != 1 {
             return Err(StoreError::Conflict);
         }
@@ -502,9 +541,7 @@ impl Store for SqliteStore {
     }
 
     async fn commit(&self, tx: Transaction) -> Result<(), StoreError> {
-        if tx.puts.len() + tx.absent.len() + tx.events.len() + usize::from(tx.marker.is_some())
-            > kernel::store::MAX_TRANSACTION_ITEMS
-        {
+        if tx.size() > kernel::store::MAX_TRANSACTION_ITEMS {
             return Err(StoreError::Invalid(
                 "a transaction holds at most 100 items".into(),
             ));

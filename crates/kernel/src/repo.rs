@@ -179,6 +179,35 @@ impl Tx {
         Ok(version)
     }
 
+    /// Changes `T` `id`'s integer `field` by `by` without reading it, only if the result stays at
+    /// least `min` (see `store::Adjust`).
+    pub fn adjust<T: Document>(&mut self, id: &str, field: &str, by: i64, min: i64) -> &mut Self {
+        self.0.adjust.push(crate::store::Adjust {
+            kind: T::KIND.to_owned(),
+            id: id.to_owned(),
+            field: field.to_owned(),
+            by,
+            min,
+        });
+        self
+    }
+
+    /// Writes only if `T` `id` exists with `field` equal to `equals`.
+    pub fn check<T: Document>(
+        &mut self,
+        id: &str,
+        field: &str,
+        equals: impl Into<serde_json::Value>,
+    ) -> &mut Self {
+        self.0.checks.push(crate::store::Check {
+            kind: T::KIND.to_owned(),
+            id: id.to_owned(),
+            field: field.to_owned(),
+            equals: equals.into(),
+        });
+        self
+    }
+
     pub fn require_absent<T: Document>(&mut self, id: &str) -> &mut Self {
         self.0.absent.push((T::KIND.to_owned(), id.to_owned()));
         self

@@ -89,10 +89,49 @@ pub struct Transaction {
     pub puts: Vec<Put>,
     /// Documents that must not exist for the write to happen.
     pub absent: Vec<(String, String)>,
+    /// Counters changed in place, without being read first.
+    pub adjust: Vec<Adjust>,
+    /// Fields that must hold a value for the write to happen.
+    pub checks: Vec<Check>,
     /// Recorded in the outbox (the table's stream), published after the commit.
     pub events: Vec<Envelope>,
     /// If set, the write happens only if this marker was never written, and writes it.
     pub marker: Option<Marker>,
+}
+
+impl Transaction {
+    /// Documents, conditions, events and the marker: what counts against `MAX_TRANSACTION_ITEMS`.
+    pub fn size(&self) -> usize {
+        self.puts.len()
+            + self.absent.len()
+            + self.adjust.len()
+            + self.checks.len()
+            + self.events.len()
+            + usize::from(self.marker.is_some())
+    }
+}
+
+/// A counter changed in place: the document's integer field `field` goes up by `by` (down when
+/// negative), only if the document exists and the result is at least `min`; its version goes up
+/// by one, so a writer that read it before conflicts. A hot counter (an exhibition's seats) is
+/// written this way: no read, no retry on someone else's write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adjust {
+    pub kind: String,
+    pub id: String,
+    pub field: String,
+    pub by: i64,
+    pub min: i64,
+}
+
+/// A condition on a stored document: it exists and its field `field` equals `equals` (a string,
+/// number or boolean).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub kind: String,
+    pub id: String,
+    pub field: String,
+    pub equals: serde_json::Value,
 }
 
 /// Proof that an effect was applied: written in the same atomic write as the effect.

@@ -15,7 +15,9 @@ use lambda::{
 };
 use museum_book::domain::{Booking, BookingCmd, SeatsTaken};
 use museum_confirm::domain::{Entry, EntryCmd};
-use museum_museum::domain::{Museum as Exhibition, MuseumCmd, Reservation, ReservationStatus};
+use museum_museum::domain::{
+    Museum as Exhibition, MuseumCmd, Reservation, ReservationStatus, Seats,
+};
 use museum_mypage::view::MyPage;
 
 const MUSEUM_ID: &str = "01KAMUSEUM0000000000000001";
@@ -42,6 +44,11 @@ async fn seed_museum(m: &Deployment) {
         returned_because: None,
     };
     tx.put(&reservation, 0).unwrap();
+    let seats = Seats {
+        id: MUSEUM_ID.into(),
+        free: 28,
+    };
+    tx.put(&seats, 0).unwrap();
     aggregate::create(&exhibitions, tx, events, &cx)
         .await
         .unwrap();

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kernel::{
     Call, Envelope, Lookup, Marker, Order, Slot,
-    store::{Keys, Put, Query, Record, Store, StoreError, Transaction},
+    store::{Adjust, Check, Keys, Put, Query, Record, Store, StoreError, Transaction},
 };
 use serde_json::json;
 
@@ -74,6 +74,9 @@ pub async fn store_conformance(store: Arc<dyn Store>, log: Arc<dyn EventLog>) {
     absence_is_a_condition(&*store).await;
     queries_page_by_index_in_id_order(&*store).await;
     concurrent_writers_of_one_version_one_wins(store.clone()).await;
+    counters_move_in_place_within_their_bound(&*store).await;
+    a_failed_check_writes_nothing(&*store, &*log).await;
+    concurrent_decrements_never_pass_the_bound(store.clone()).await;
 }
 
 async fn versions_are_conditions(s: &dyn Store) {
@@ -313,4 +316,131 @@ async fn concurrent_writers_of_one_version_one_wins(s: Arc<dyn Store>) {
         .filter(|r| matches!(r, Ok(Err(StoreError::Conflict))))
         .count();
     assert_eq!((won, lost), (1, 9));
+}
+
+fn counter(id: &str, free: i64) -> Record {
+    Record {
+        kind: "Counter".into(),
+        id: id.into(),
+        version: 1,
+        body: json!({ "id": id, "free": free, "status": "OPEN" }),
+        keys: Keys::default(),
+    }
+}
+
+fn adjust(id: &str, by: i64, min: i64) -> Adjust {
+    Adjust {
+        kind: "Counter".into(),
+        id: id.into(),
+        field: "free".into(),
+        by,
+        min,
+    }
+}
+
+fn check(id: &str, status: &str) -> Check {
+    Check {
+        kind: "Counter".into(),
+        id: id.into(),
+        field: "status".into(),
+        equals: json!(status),
+    }
+}
+
+fn adjusting(adjust: Vec<Adjust>, checks: Vec<Check>) -> Transaction {
+    Transaction {
+        adjust,
+        checks,
+        ..Transaction::default()
+    }
+}
+
+async fn counters_move_in_place_within_their_bound(s: &dyn Store) {
+    s.commit(tx(vec![put(counter("c1", 3))])).await.unwrap();
+    s.commit(adjusting(vec![adjust("c1", -2, 0)], vec![]))
+        .await
+        .unwrap();
+    let after = s.get("Counter", "c1").await.unwrap().unwrap();
+    assert_eq!((after.body["free"].as_i64(), after.version), (Some(1), 2));
+    assert_eq!(
+        after.body["status"], "OPEN",
+        "the rest of the document stays"
+    );
+    assert!(matches!(
+        s.commit(adjusting(vec![adjust("c1", -2, 0)], vec![])).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.commit(adjusting(vec![adjust("nobody", 1, 0)], vec![]))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        matches!(
+            s.commit(tx(vec![Put {
+                record: counter("c1", 9),
+                expected: 1
+            }]))
+            .await,
+            Err(StoreError::Conflict)
+        ),
+        "a writer that read the counter before it moved conflicts"
+    );
+    s.commit(adjusting(vec![adjust("c1", 5, 0)], vec![]))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get("Counter", "c1").await.unwrap().unwrap().body["free"],
+        6
+    );
+}
+
+async fn a_failed_check_writes_nothing(s: &dyn Store, log: &dyn EventLog) {
+    s.commit(tx(vec![put(counter("c2", 3))])).await.unwrap();
+    let before = log.recorded().await.len();
+    let refused = Transaction {
+        adjust: vec![adjust("c2", -1, 0)],
+        checks: vec![check("c2", "CLOSED")],
+        events: vec![event(s.context(), "c2", 2, 1)],
+        ..Transaction::default()
+    };
+    assert!(matches!(s.commit(refused).await, Err(StoreError::Conflict)));
+    assert_eq!(
+        s.get("Counter", "c2").await.unwrap().unwrap().body["free"],
+        3
+    );
+    assert_eq!(log.recorded().await.len(), before);
+    assert!(matches!(
+        s.commit(adjusting(vec![], vec![check("nobody", "OPEN")]))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    s.commit(adjusting(
+        vec![adjust("c2", -1, 0)],
+        vec![check("c2", "OPEN")],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get("Counter", "c2").await.unwrap().unwrap().body["free"],
+        2
+    );
+}
+
+async fn concurrent_decrements_never_pass_the_bound(s: Arc<dyn Store>) {
+    s.commit(tx(vec![put(counter("hot", 5))])).await.unwrap();
+    let attempts = (0..12).map(|_| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.commit(adjusting(vec![adjust("hot", -1, 0)], vec![]))
+                .await
+        })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let won = results.iter().filter(|r| matches!(r, Ok(Ok(())))).count();
+    assert_eq!(won, 5, "exactly the seats there were");
+    assert_eq!(
+        s.get("Counter", "hot").await.unwrap().unwrap().body["free"],
+        0
+    );
 }

@@ -134,33 +134,53 @@ impl Store for MemoryStore {
     }
 
     async fn commit(&self, tx: Transaction) -> Result<(), StoreError> {
-        let size =
-            tx.puts.len() + tx.absent.len() + tx.events.len() + usize::from(tx.marker.is_some());
-        if size > MAX_TRANSACTION_ITEMS {
+        if tx.size() > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::Invalid(format!(
                 "a transaction holds at most {MAX_TRANSACTION_ITEMS} items"
             )));
         }
         let mut state = self.lock();
-        // Every condition first; nothing is written unless all hold.
         if let Some(Marker(m)) = &tx.marker
             && state.markers.contains(m)
         {
             return Err(StoreError::Duplicate);
         }
+        // Applied to a copy in the order the SQLite store applies them; kept only if all hold.
+        let mut docs = state.docs.clone();
         for (kind, id) in &tx.absent {
-            if state.docs.contains_key(&(kind.clone(), id.clone())) {
+            if docs.contains_key(&(kind.clone(), id.clone())) {
                 return Err(StoreError::Conflict);
             }
         }
         for put in &tx.puts {
-            let stored = state
-                .docs
-                .get(&(put.record.kind.clone(), put.record.id.clone()))
-                .map_or(0, |r| r.version);
-            if stored != put.expected {
+            let key = (put.record.kind.clone(), put.record.id.clone());
+            if docs.get(&key).map_or(0, |r| r.version) != put.expected {
                 return Err(StoreError::Conflict);
             }
+            docs.insert(key, put.record.clone());
+        }
+        for c in &tx.checks {
+            let holds = docs
+                .get(&(c.kind.clone(), c.id.clone()))
+                .is_some_and(|r| r.body.get(&c.field) == Some(&c.equals));
+            if !holds {
+                return Err(StoreError::Conflict);
+            }
+        }
+        for a in &tx.adjust {
+            let record = docs
+                .get_mut(&(a.kind.clone(), a.id.clone()))
+                .ok_or(StoreError::Conflict)?;
+            let now = record
+                .body
+                .get(&a.field)
+                .and_then(serde_json::Value::as_i64)
+                .ok_or(StoreError::Conflict)?;
+            if now + a.by < a.min {
+                return Err(StoreError::Conflict);
+            }
+            record.body[&a.field] = (now + a.by).into();
+            record.version += 1;
         }
         let recorded: HashSet<&str> = state.outbox.iter().map(|e| e.event_id.as_str()).collect();
         if tx
@@ -170,10 +190,7 @@ impl Store for MemoryStore {
         {
             return Err(StoreError::Conflict);
         }
-        for put in tx.puts {
-            let key = (put.record.kind.clone(), put.record.id.clone());
-            state.docs.insert(key, put.record);
-        }
+        state.docs = docs;
         state.outbox.extend(tx.events);
         if let Some(Marker(m)) = tx.marker {
             state.markers.insert(m);

@@ -63,6 +63,12 @@ pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A JSON value as the attribute the document's body would store it as.
+pub fn value(v: &serde_json::Value) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(v)
+        .map_err(|e| StoreError::Invalid(format!("{v} cannot be stored: {e}")))
+}
+
 pub fn doc_key(kind: &str, id: &str) -> Item {
     HashMap::from([
         (PK.into(), s(format!("{kind}#{id}"))),

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     Client,
-    types::{ConditionCheck, Put, TransactWriteItem},
+    types::{ConditionCheck, Put, TransactWriteItem, Update},
 };
 use kernel::{
     Lookup, Marker, Page,
@@ -97,6 +97,66 @@ impl DynamoStore {
                     .build(),
             );
         }
+        // DynamoDB takes one operation per item in a transaction: a check on a counter that the
+        // transaction also adjusts becomes part of the adjustment's condition.
+        let adjusted =
+            |kind: &str, id: &str| tx.adjust.iter().any(|a| a.kind == kind && a.id == id);
+        for c in tx.checks.iter().filter(|c| !adjusted(&c.kind, &c.id)) {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(item::doc_key(&c.kind, &c.id)))
+                .condition_expression("#body.#field = :equals")
+                .expression_attribute_names("#body", item::BODY)
+                .expression_attribute_names("#field", &c.field)
+                .expression_attribute_values(":equals", item::value(&c.equals)?)
+                .build();
+            items.push(
+                TransactWriteItem::builder()
+                    .condition_check(built(check)?)
+                    .build(),
+            );
+        }
+        for (i, a) in tx.adjust.iter().enumerate() {
+            if tx.adjust[..i]
+                .iter()
+                .any(|b| b.kind == a.kind && b.id == a.id)
+            {
+                return Err(StoreError::Invalid(format!(
+                    "{} {} is adjusted twice in one transaction",
+                    a.kind, a.id
+                )));
+            }
+            // No read: the counter moves in place, conditional on what it becomes.
+            let mut condition = "attribute_exists(pk) AND #body.#field >= :need".to_owned();
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(item::doc_key(&a.kind, &a.id)))
+                .update_expression(
+                    "SET #body.#field = #body.#field + :by, #version = #version + :one",
+                )
+                .expression_attribute_names("#body", item::BODY)
+                .expression_attribute_names("#field", &a.field)
+                .expression_attribute_names("#version", item::VERSION)
+                .expression_attribute_values(":by", item::n(a.by))
+                .expression_attribute_values(":one", item::n(1))
+                .expression_attribute_values(":need", item::n(a.min - a.by));
+            for (j, c) in tx
+                .checks
+                .iter()
+                .filter(|c| c.kind == a.kind && c.id == a.id)
+                .enumerate()
+            {
+                condition.push_str(&format!(" AND #body.#check{j} = :check{j}"));
+                update = update
+                    .expression_attribute_names(format!("#check{j}"), &c.field)
+                    .expression_attribute_values(format!(":check{j}"), item::value(&c.equals)?);
+            }
+            items.push(
+                TransactWriteItem::builder()
+                    .update(built(update.condition_expression(condition).build())?)
+                    .build(),
+            );
+        }
         for events in by_aggregate(&tx.events) {
             // Overwritten by every commit: the stream's record of this write carries its events.
             let put = Put::builder()
@@ -165,6 +225,8 @@ fn by_aggregate(events: &[kernel::Envelope]) -> Vec<Vec<&kernel::Envelope>> {
 fn transaction_size(tx: &Transaction) -> usize {
     tx.puts.len()
         + tx.absent.len()
+        + tx.adjust.len()
+        + tx.checks.len()
         + by_aggregate(&tx.events).len()
         + tx.events.len()
         + usize::from(tx.marker.is_some())

@@ -48,9 +48,6 @@ pub struct SeatsReserved {
     pub booking_id: String,
     #[schema(example = 2)]
     pub seats: u32,
-    /// Seats left after this reservation.
-    #[schema(example = 28)]
-    pub capacity: u32,
 }
 
 /// Seats given back: the booking was cancelled, or never recorded.
@@ -63,8 +60,6 @@ pub struct SeatsReturned {
     pub booking_id: String,
     #[schema(example = 2)]
     pub seats: u32,
-    #[schema(example = 30)]
-    pub capacity: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -205,8 +200,8 @@ pub fn samples() -> Vec<kernel::Envelope> {
     use kernel::Envelope as E;
     E::numbered(vec![
         E::sample::<MuseumRegistered>(MUSEUM, "Museum", "museumId"),
-        E::sample::<SeatsReserved>(MUSEUM, "Museum", "museumId"),
-        E::sample::<SeatsReturned>(MUSEUM, "Museum", "museumId"),
+        E::sample::<SeatsReserved>(MUSEUM, "Reservation", "bookingId"),
+        E::sample::<SeatsReturned>(MUSEUM, "Reservation", "bookingId"),
         E::sample::<MuseumDeleted>(MUSEUM, "Museum", "museumId"),
         E::sample::<Booked>(BOOK, "Booking", "bookingId"),
         E::sample::<BookCompleted>(BOOK, "Booking", "bookingId"),

@@ -1,5 +1,5 @@
-//! 전시 (exhibition): its seats are taken synchronously by bookings and given back when a
-//! booking is cancelled. Pure: no I/O, no AWS type.
+//! 전시 (exhibition): a hall on a date, registered and deleted by the museum; and its seats, a
+//! counter that bookings take from and give back to. Pure: no I/O, no AWS type.
 
 use kernel::{Aggregate, Document, Keys, aggregate::Decide};
 use museum_events::{MuseumDeleted, MuseumRegistered, SeatsReserved, SeatsReturned};
@@ -19,10 +19,72 @@ pub enum MuseumStatus {
     Deleted,
 }
 
-/// An exhibition: a hall on a date, and the seats (참석가능인원) still free.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// An exhibition as the museum registered it. Its free seats are its `Seats` counter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Museum {
+    pub id: String,
+    pub hall: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// Seats the exhibition was registered with (참석가능인원).
+    pub initial_capacity: u32,
+    pub status: MuseumStatus,
+}
+
+/// The exhibition's free seats: a counter taken from and given back to in place, by a write
+/// conditional on staying at zero or more (`Tx::adjust`) — never read, decided and written back,
+/// so a crowd booking one exhibition does not turn into retries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seats {
+    /// The exhibition's id.
+    pub id: String,
+    pub free: i64,
+}
+
+/// The counter's field, as the conditional writes name it.
+pub const FREE: &str = "free";
+/// The exhibition's status field: seats are taken only while it reads OPEN.
+pub const STATUS: &str = "status";
+
+impl Document for Seats {
+    const KIND: &'static str = "Seats";
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Seats {
+    /// The seats left after taking `wanted` — the rule the conditional write enforces.
+    pub fn take(&self, wanted: u32) -> Result<Seats, Refusal> {
+        let free = self.free - i64::from(wanted);
+        if free < 0 {
+            return Err(Refusal::NotEnoughSeats {
+                wanted,
+                left: self.free.max(0) as u32,
+            });
+        }
+        Ok(Seats {
+            free,
+            ..self.clone()
+        })
+    }
+
+    /// Seats come back even to a deleted exhibition, so its books stay balanced.
+    pub fn give_back(&self, seats: u32) -> Seats {
+        Seats {
+            free: self.free + i64::from(seats),
+            ..self.clone()
+        }
+    }
+}
+
+/// An exhibition as the API shows it: what was registered, and the seats still free.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Museum)]
+pub struct MuseumView {
     pub id: String,
     pub hall: String,
     /// `YYYY-MM-DD`
@@ -34,13 +96,33 @@ pub struct Museum {
     pub status: MuseumStatus,
 }
 
+impl MuseumView {
+    pub fn of(museum: Museum, seats: &Seats) -> Self {
+        Self {
+            id: museum.id,
+            hall: museum.hall,
+            date: museum.date,
+            capacity: seats.free.max(0) as u32,
+            initial_capacity: museum.initial_capacity,
+            status: museum.status,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "eventType", content = "payload")]
 pub enum MuseumEvent {
     MuseumRegistered(MuseumRegistered),
+    MuseumDeleted(MuseumDeleted),
+}
+
+/// What happens to a booking's seats, recorded on the reservation (the aggregate is the
+/// booking's reservation: its events reach consumers in its own order).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "eventType", content = "payload")]
+pub enum SeatsEvent {
     SeatsReserved(SeatsReserved),
     SeatsReturned(SeatsReturned),
-    MuseumDeleted(MuseumDeleted),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,14 +132,6 @@ pub enum MuseumCmd {
         hall: String,
         date: String,
         capacity: u32,
-    },
-    Reserve {
-        booking_id: String,
-        seats: u32,
-    },
-    Return {
-        booking_id: String,
-        seats: u32,
     },
     Delete,
 }
@@ -85,7 +159,6 @@ impl Decide for Museum {
 
     fn decide(&self, cmd: MuseumCmd) -> Result<Vec<MuseumEvent>, Refusal> {
         use MuseumEvent as E;
-        let museum_id = self.id.clone();
         match cmd {
             MuseumCmd::Register {
                 id,
@@ -103,40 +176,13 @@ impl Decide for Museum {
                     capacity,
                 })])
             }
-            MuseumCmd::Reserve { booking_id, seats } => {
-                if self.status == MuseumStatus::Deleted {
-                    return Err(Refusal::Deleted(museum_id));
-                }
-                // The condition that keeps seats from going below zero: the write that records
-                // this event is conditional on the version these seats were read at.
-                let Some(capacity) = self.capacity.checked_sub(seats) else {
-                    return Err(Refusal::NotEnoughSeats {
-                        wanted: seats,
-                        left: self.capacity,
-                    });
-                };
-                Ok(vec![E::SeatsReserved(SeatsReserved {
-                    museum_id,
-                    booking_id,
-                    seats,
-                    capacity,
-                })])
-            }
-            // Seats come back even to a deleted exhibition, so its books stay balanced.
-            MuseumCmd::Return { booking_id, seats } => {
-                let capacity = self.capacity + seats;
-                Ok(vec![E::SeatsReturned(SeatsReturned {
-                    museum_id,
-                    booking_id,
-                    seats,
-                    capacity,
-                })])
-            }
             MuseumCmd::Delete => {
                 if self.status == MuseumStatus::Deleted {
-                    return Err(Refusal::Deleted(museum_id));
+                    return Err(Refusal::Deleted(self.id.clone()));
                 }
-                Ok(vec![E::MuseumDeleted(MuseumDeleted { museum_id })])
+                Ok(vec![E::MuseumDeleted(MuseumDeleted {
+                    museum_id: self.id.clone(),
+                })])
             }
         }
     }
@@ -151,12 +197,9 @@ impl Aggregate for Museum {
                 self.id = e.museum_id.clone();
                 self.hall = e.hall.clone();
                 self.date = e.date.clone();
-                self.capacity = e.capacity;
                 self.initial_capacity = e.capacity;
                 self.status = MuseumStatus::Open;
             }
-            MuseumEvent::SeatsReserved(e) => self.capacity = e.capacity,
-            MuseumEvent::SeatsReturned(e) => self.capacity = e.capacity,
             MuseumEvent::MuseumDeleted(_) => self.status = MuseumStatus::Deleted,
         }
         self
@@ -370,15 +413,8 @@ mod tests {
         })
     }
 
-    fn reserve(seats: u32) -> MuseumCmd {
-        MuseumCmd::Reserve {
-            booking_id: "b1".into(),
-            seats,
-        }
-    }
-
     #[test]
-    fn registering_sets_the_seats() {
+    fn registering_records_the_seats_it_opens_with() {
         let cmd = MuseumCmd::Register {
             id: "m1".into(),
             hall: "A".into(),
@@ -388,10 +424,7 @@ mod tests {
         let events = Museum::default().decide(cmd).unwrap();
         assert_eq!(events, vec![registered(3)]);
         let m = given(&events);
-        assert_eq!(
-            (m.capacity, m.initial_capacity, m.status),
-            (3, 3, MuseumStatus::Open)
-        );
+        assert_eq!((m.initial_capacity, m.status), (3, MuseumStatus::Open));
     }
 
     #[test]
@@ -408,14 +441,19 @@ mod tests {
         );
     }
 
+    fn seats(free: i64) -> Seats {
+        Seats {
+            id: "m1".into(),
+            free,
+        }
+    }
+
     #[test]
-    fn reserving_takes_seats_down_to_zero_and_no_further() {
-        let m = given(&[registered(3)]);
-        let events = m.decide(reserve(3)).unwrap();
-        let m = events.iter().fold(m, |m, e| m.apply(e));
-        assert_eq!(m.capacity, 0);
+    fn seats_are_taken_down_to_zero_and_no_further() {
+        let left = seats(3).take(3).unwrap();
+        assert_eq!(left.free, 0);
         assert_eq!(
-            m.decide(reserve(1)),
+            left.take(1),
             Err(Refusal::NotEnoughSeats { wanted: 1, left: 0 })
         );
     }
@@ -423,20 +461,20 @@ mod tests {
     #[test]
     fn more_seats_than_left_are_refused() {
         assert_eq!(
-            given(&[registered(2)]).decide(reserve(3)),
+            seats(2).take(3),
             Err(Refusal::NotEnoughSeats { wanted: 3, left: 2 })
         );
     }
 
     #[test]
-    fn a_deleted_exhibition_takes_no_bookings() {
+    fn a_deleted_exhibition_is_not_deleted_again() {
         let m = given(&[
             registered(3),
             MuseumEvent::MuseumDeleted(MuseumDeleted {
                 museum_id: "m1".into(),
             }),
         ]);
-        assert_eq!(m.decide(reserve(1)), Err(Refusal::Deleted("m1".into())));
+        assert_eq!(m.status, MuseumStatus::Deleted);
         assert_eq!(
             m.decide(MuseumCmd::Delete),
             Err(Refusal::Deleted("m1".into()))
@@ -444,27 +482,16 @@ mod tests {
     }
 
     #[test]
-    fn returned_seats_come_back_even_after_deletion() {
+    fn returned_seats_come_back_whatever_the_exhibition_became() {
+        let back = seats(3).take(2).unwrap().give_back(2);
+        assert_eq!(back, seats(3));
+    }
+
+    #[test]
+    fn the_view_shows_the_free_seats_beside_the_registered_ones() {
         let m = given(&[registered(3)]);
-        let m = m
-            .decide(reserve(2))
-            .unwrap()
-            .iter()
-            .fold(m, |m, e| m.apply(e));
-        let m = m
-            .decide(MuseumCmd::Delete)
-            .unwrap()
-            .iter()
-            .fold(m, |m, e| m.apply(e));
-        let m = m
-            .decide(MuseumCmd::Return {
-                booking_id: "b1".into(),
-                seats: 2,
-            })
-            .unwrap()
-            .iter()
-            .fold(m, |m, e| m.apply(e));
-        assert_eq!((m.capacity, m.status), (3, MuseumStatus::Deleted));
+        let view = MuseumView::of(m, &seats(1));
+        assert_eq!((view.capacity, view.initial_capacity), (1, 3));
     }
 
     fn hold(seats: u32) -> ReservationCmd {

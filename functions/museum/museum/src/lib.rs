@@ -29,7 +29,7 @@ use kernel::{BoundedContext, ContextId, FnSpec, Platform, Repo, Setting};
 use museum_events::{BOOK, BookCancelled, BookForceCancelled, Booked, MUSEUM};
 
 use crate::{
-    domain::{Museum, Reservation},
+    domain::{Museum, Reservation, Seats},
     release_orphans::{Bookings, BookingsOverHttp},
 };
 
@@ -37,6 +37,8 @@ pub struct MuseumContext;
 
 pub struct Deps {
     pub museums: Repo<Museum>,
+    /// Each exhibition's free seats, a counter written in place.
+    pub seats: Repo<Seats>,
     pub reservations: Repo<Reservation>,
     /// Asks book what it recorded about a booking (before seats go back outside its events).
     pub bookings: Arc<dyn Bookings>,
@@ -61,6 +63,7 @@ impl BoundedContext for MuseumContext {
         let store = p.store(MUSEUM)?;
         Ok(Deps {
             museums: Repo::new(store.clone()),
+            seats: Repo::new(store.clone()),
             reservations: Repo::new(store),
             bookings: Arc::new(BookingsOverHttp(p.caller(MUSEUM, BOOK)?)),
             hold: Duration::from_secs(HOLD_SECONDS.read(p)?),

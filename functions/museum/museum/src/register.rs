@@ -1,4 +1,5 @@
-//! `POST /museums` — the museum registers an exhibition (requirement 1).
+//! `POST /museums` — the museum registers an exhibition (requirement 1): the exhibition and its
+//! seats counter, in one write.
 
 use kernel::{
     AppResult, Call, Tx, aggregate,
@@ -11,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::{
     Deps,
-    domain::{MAX_CAPACITY, Museum, MuseumCmd},
+    domain::{MAX_CAPACITY, Museum, MuseumCmd, MuseumView, Seats},
 };
 use kernel::aggregate::Decide;
 
@@ -35,16 +36,24 @@ pub async fn register(
     d: &Deps,
     Json(cmd): Json<RegisterMuseum>,
     cx: &Call,
-) -> AppResult<Created<Museum>> {
+) -> AppResult<Created<MuseumView>> {
+    let id = cx.new_id();
+    let capacity = cmd.capacity.get() as u32;
     let events = Museum::default().decide(MuseumCmd::Register {
-        id: cx.new_id(),
+        id: id.clone(),
         hall: cmd.hall.into_string(),
         date: cmd.date.to_string(),
-        capacity: cmd.capacity.get() as u32,
+        capacity,
     })?;
-    let created = aggregate::create(&d.museums, Tx::new(), events, cx).await?;
+    let seats = Seats {
+        id,
+        free: i64::from(capacity),
+    };
+    let mut tx = Tx::new();
+    tx.put(&seats, 0)?;
+    let created = aggregate::create(&d.museums, tx, events, cx).await?;
     Ok(Created::at(
         museum_events::path(&format!("/museums/{}", created.state.id)),
-        created.state,
+        MuseumView::of(created.state, &seats),
     ))
 }

@@ -3,29 +3,33 @@
 //! `DELETE .../reservations/{bookingId}` gives back the seats of a booking book could not record
 //! (the saga's compensation).
 //!
-//! Taking seats is idempotent on the booking id. Seats never go below zero: the exhibition's write
-//! is conditional on the version its seats were read at, and a lost race reads and decides again.
+//! Taking seats is idempotent on the booking id. Seats never go below zero: the exhibition's
+//! counter goes down in place by a write conditional on staying at zero or more and on the
+//! exhibition being open (`Tx::adjust`, `Tx::check`), in the same atomic write as the
+//! reservation. A crowd booking one exhibition never reads-and-retries on each other's writes;
+//! a refused write is read once only to say why.
 
 use kernel::{
-    AppError, AppResult, Call, Tx,
-    aggregate::{self, retry_on_conflict},
+    AppError, AppResult, Call, Envelope, Tx,
     input::{Json, Path},
     output::Created,
+    store::StoreError,
     validate::{Count, Id},
 };
+use museum_events::SeatsReserved;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
     Deps,
     domain::{
-        MAX_SEATS_PER_BOOKING, Museum, MuseumCmd, Reservation, ReservationChange, ReservationCmd,
-        ReturnReason,
+        FREE, MAX_SEATS_PER_BOOKING, Museum, MuseumStatus, Refusal, Reservation, ReservationChange,
+        ReservationCmd, ReturnReason, STATUS, Seats as SeatsCounter, SeatsEvent,
     },
     release_orphans::Standing,
     seats,
 };
-use kernel::aggregate::Decide;
+use kernel::Document as _;
 
 /// Seats one booking takes.
 pub type Seats = Count<1, { MAX_SEATS_PER_BOOKING as i64 }>;
@@ -47,8 +51,6 @@ pub struct SeatReceipt {
     pub seats: u32,
     pub hall: String,
     pub date: String,
-    /// Seats left in the exhibition.
-    pub capacity: u32,
 }
 
 fn receipt(museum: &Museum, reservation: &Reservation) -> SeatReceipt {
@@ -58,9 +60,12 @@ fn receipt(museum: &Museum, reservation: &Reservation) -> SeatReceipt {
         seats: reservation.seats,
         hall: museum.hall.clone(),
         date: museum.date.clone(),
-        capacity: museum.capacity,
     }
 }
+
+/// How many times a refused write is explained and tried again before giving up: only the same
+/// booking racing itself, or seats coming back between the write and its explanation, get here.
+const ATTEMPTS: usize = 3;
 
 pub async fn reserve(
     d: &Deps,
@@ -68,58 +73,70 @@ pub async fn reserve(
     cx: &Call,
 ) -> AppResult<Created<SeatReceipt>> {
     let (museum_id, booking_id) = (museum_id.into_string(), cmd.booking_id.into_string());
-    let seats = cmd.seats.get() as u32;
-    let taken = retry_on_conflict(|| async {
-        let museum = d.museums.find(&museum_id).await?;
+    let wanted = cmd.seats.get() as u32;
+    let museum = d.museums.find(&museum_id).await?.doc;
+    let location = museum_events::path(&format!("/museums/{museum_id}/reservations/{booking_id}"));
+    for _ in 0..ATTEMPTS {
+        if museum.status == MuseumStatus::Deleted {
+            return Err(Refusal::Deleted(museum_id).into());
+        }
         let current = d.reservations.get(&booking_id).await?;
         let hold = ReservationCmd::Hold {
             booking_id: booking_id.clone(),
             museum_id: museum_id.clone(),
-            seats,
+            seats: wanted,
             at_ms: cx.now_ms(),
         };
-        let reservation = match Reservation::decide(current.as_ref().map(|v| &v.doc), hold)
-            .map_err(AppError::from)?
-        {
-            ReservationChange::Created(r) => r,
+        let reservation = match (
+            Reservation::decide(current.as_ref().map(|v| &v.doc), hold)?,
+            current,
+        ) {
+            (ReservationChange::Created(r), _) => r,
             // The same booking asking again: the seats it already holds.
-            _ => match current {
-                Some(r) => return Ok(receipt(&museum.doc, &r.doc)),
-                None => {
-                    return Err(
-                        AppError::internal(anyhow::anyhow!("no reservation to repeat")).into(),
-                    );
-                }
-            },
+            (_, Some(held)) => return Ok(Created::at(location, receipt(&museum, &held.doc))),
+            (_, None) => {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "a hold decided unchanged without a reservation"
+                )));
+            }
         };
-        let events = museum
-            .doc
-            .decide(MuseumCmd::Reserve {
-                booking_id: booking_id.clone(),
-                seats,
-            })
-            .map_err(AppError::from)?;
         let mut tx = Tx::new();
-        let after = aggregate::record(
-            &mut tx,
-            d.museums.store().context(),
-            museum.doc,
-            museum.version,
-            events,
+        tx.check::<Museum>(&museum_id, STATUS, "OPEN")
+            .adjust::<SeatsCounter>(&museum_id, FREE, -i64::from(wanted), 0);
+        let version = tx.put(&reservation, 0)?;
+        let reserved = SeatsEvent::SeatsReserved(SeatsReserved {
+            museum_id: museum_id.clone(),
+            booking_id: booking_id.clone(),
+            seats: wanted,
+        });
+        tx.events([Envelope::record(
+            d.reservations.store().context(),
+            Reservation::KIND,
+            &booking_id,
+            version,
+            &reserved,
             cx,
-        )?;
-        tx.put(&reservation, 0)?;
-        d.museums.store().commit(tx.into_inner()).await?;
-        Ok(receipt(&after.state, &reservation))
-    })
-    .await?
-    .ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "reservation without a marker was a duplicate"
-        ))
-    })?;
-    let location = museum_events::path(&format!("/museums/{museum_id}/reservations/{booking_id}"));
-    Ok(Created::at(location, taken))
+        )?]);
+        match d.reservations.store().commit(tx.into_inner()).await {
+            Ok(()) => return Ok(Created::at(location, receipt(&museum, &reservation))),
+            Err(StoreError::Conflict) => explain_refusal(d, &museum_id, wanted).await?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::conflict(format!(
+        "seats of exhibition {museum_id} changed while booking {booking_id} took them; try again"
+    )))
+}
+
+/// Why a conditional take was refused: the exhibition deleted, or too few seats left. `Ok`:
+/// neither holds any more (the same booking raced itself, or seats came back): try again.
+async fn explain_refusal(d: &Deps, museum_id: &str, wanted: u32) -> AppResult<()> {
+    let museum = d.museums.find(museum_id).await?.doc;
+    if museum.status == MuseumStatus::Deleted {
+        return Err(Refusal::Deleted(museum.id).into());
+    }
+    d.seats.find(museum_id).await?.doc.take(wanted)?;
+    Ok(())
 }
 
 /// A reservation's address: the exhibition and the booking.

@@ -1,16 +1,18 @@
-//! Giving seats back: the exhibition's seats and the reservation change in one atomic write, so a
-//! reservation's seats come back exactly once, however many times they are asked for.
+//! Giving seats back: the exhibition's seats counter and the reservation change in one atomic
+//! write, so a reservation's seats come back exactly once, however many times they are asked for.
 
 use kernel::{
-    AppError, Call, Marker, Tx,
+    AppError, Call, Document as _, Envelope, Marker, Tx,
     aggregate::{self, Step},
 };
+use museum_events::SeatsReturned;
 
 use crate::{
     Deps,
-    domain::{MuseumCmd, Reservation, ReservationChange, ReservationCmd, ReturnReason},
+    domain::{
+        FREE, Reservation, ReservationChange, ReservationCmd, ReturnReason, Seats, SeatsEvent,
+    },
 };
-use kernel::aggregate::Decide;
 
 /// Returns the seats of `booking_id` for `because`, if its reservation's state allows (a 409 if
 /// the booking is recorded and `because` is that it never was). `Ok(None)`: there is no such
@@ -22,7 +24,7 @@ pub async fn give_back(
     marker: Option<Marker>,
     cx: &Call,
 ) -> Result<Option<Reservation>, AppError> {
-    let store = d.museums.store();
+    let store = d.reservations.store();
     let done = aggregate::write_once(&**store, marker.as_ref(), || async {
         let current = d.reservations.get(booking_id).await?;
         let cmd = ReservationCmd::GiveBack { because };
@@ -32,25 +34,23 @@ pub async fn give_back(
             ReservationChange::Updated(r) => r,
             _ => return Ok(Step::Skip(None)),
         };
-        let version = current.map_or(0, |v| v.version);
-        let museum = d.museums.find(&returned.museum_id).await?;
-        let events = museum
-            .doc
-            .decide(MuseumCmd::Return {
-                booking_id: booking_id.to_owned(),
-                seats: returned.seats,
-            })
-            .map_err(AppError::from)?;
         let mut tx = Tx::new();
-        aggregate::record(
-            &mut tx,
+        let version = tx.put(&returned, current.map_or(0, |v| v.version))?;
+        // Seats come back even to a deleted exhibition, so its books stay balanced.
+        tx.adjust::<Seats>(&returned.museum_id, FREE, i64::from(returned.seats), 0);
+        let event = SeatsEvent::SeatsReturned(SeatsReturned {
+            museum_id: returned.museum_id.clone(),
+            booking_id: booking_id.to_owned(),
+            seats: returned.seats,
+        });
+        tx.events([Envelope::record(
             store.context(),
-            museum.doc,
-            museum.version,
-            events,
+            Reservation::KIND,
+            booking_id,
+            version,
+            &event,
             cx,
-        )?;
-        tx.put(&returned, version)?;
+        )?]);
         Ok(Step::Write(tx, Some(returned)))
     })
     .await?;

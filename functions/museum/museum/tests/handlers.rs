@@ -19,7 +19,7 @@ use kernel::{
 use museum_events::BookCancelled;
 use museum_museum::{
     Deps,
-    domain::{Museum, ReservationStatus, ReturnReason},
+    domain::{ReservationStatus, ReturnReason, Seats},
     on_book_cancelled::on_book_cancelled,
     register::{RegisterMuseum, register},
     release_orphans::{Bookings, Standing},
@@ -49,6 +49,7 @@ async fn world(capacity: i64) -> World {
     let book = Arc::new(FakeBook(Mutex::new(Standing::NeverRecorded)));
     let deps = Deps {
         museums: Repo::new(store.clone()),
+        seats: Repo::new(store.clone()),
         reservations: Repo::new(store),
         bookings: book.clone(),
         hold: Duration::from_secs(60),
@@ -80,10 +81,8 @@ impl World {
             seats: Count::parse("seats", seats).unwrap(),
         };
         let id = Id::parse("id", &self.museum).unwrap();
-        Ok(reserve(&self.deps, (id, Json(cmd)), &self.cx)
-            .await?
-            .body
-            .capacity)
+        reserve(&self.deps, (id, Json(cmd)), &self.cx).await?;
+        Ok(self.capacity().await)
     }
 
     async fn release(&self, museum: &str, booking: &str) -> Result<ReservationStatus, AppError> {
@@ -95,8 +94,8 @@ impl World {
     }
 
     async fn capacity(&self) -> u32 {
-        let museum: Museum = self.deps.museums.find(&self.museum).await.unwrap().doc;
-        museum.capacity
+        let seats: Seats = self.deps.seats.find(&self.museum).await.unwrap().doc;
+        seats.free as u32
     }
 }
 

@@ -231,7 +231,7 @@ async fn seats_held_by_a_booking_that_was_never_recorded_are_released() {
     );
     let again = take().await;
     assert_eq!(
-        (again.status, again.body["capacity"].as_u64()),
+        (again.status, again.body["seats"].as_u64()),
         (201, Some(2)),
         "taking seats is idempotent"
     );

@@ -58,14 +58,14 @@ pub fn all(state: &State, ledger: &Ledger, held_before_sweep: &[Reservation]) ->
     ]
 }
 
-/// The exhibition events, per exhibition, in version order.
+/// Each exhibition's registration and seat events, in the order museum committed them (its
+/// outbox order): seats move by conditional writes, so the count after each must stay in bounds.
 fn museum_histories(events: &[Envelope]) -> BTreeMap<&str, Vec<&Envelope>> {
     let mut histories: BTreeMap<&str, Vec<&Envelope>> = BTreeMap::new();
-    for e in events.iter().filter(|e| e.aggregate_type == "Museum") {
-        histories.entry(&e.aggregate_id).or_default().push(e);
-    }
-    for history in histories.values_mut() {
-        history.sort_by_key(|e| e.version);
+    for e in events {
+        if let Some(museum) = e.payload["museumId"].as_str() {
+            histories.entry(museum).or_default().push(e);
+        }
     }
     histories
 }
@@ -76,36 +76,26 @@ fn number(e: &Envelope, field: &str) -> i64 {
 
 fn seat_history(state: &State) -> Check {
     let mut check = Check::new(
-        "seats never negative: every seat change of every exhibition is exact and stays within [0, initial capacity]",
+        "seats never negative: replayed in commit order, every exhibition's seat events keep its free seats within [0, initial capacity]",
     );
     for (museum, history) in museum_histories(&state.museum_events) {
         let (mut initial, mut capacity) = (0, 0);
-        for (i, e) in history.iter().enumerate() {
-            check.expect(e.version == i as u64 + 1, || {
-                format!(
-                    "{museum}: event {} has version {}, expected {}",
-                    e.event_type,
-                    e.version,
-                    i + 1
-                )
-            });
-            let after = number(e, "capacity");
-            let expected = match e.event_type.as_str() {
+        for e in history {
+            capacity = match e.event_type.as_str() {
                 "MuseumRegistered" => {
-                    initial = after;
-                    after
+                    initial = number(e, "capacity");
+                    initial
                 }
                 "SeatsReserved" => capacity - number(e, "seats"),
                 "SeatsReturned" => capacity + number(e, "seats"),
                 _ => continue,
             };
-            check.expect(after == expected && (0..=initial).contains(&after), || {
+            check.expect((0..=initial).contains(&capacity), || {
                 format!(
-                    "{museum}: {} left {after} seats, expected {expected} within 0..={initial}",
-                    e.event_type
+                    "{museum}: after {} of booking {} it had {capacity} seats, outside 0..={initial}",
+                    e.event_type, e.aggregate_id
                 )
             });
-            capacity = after;
         }
         if let Some(m) = state.museums.get(museum) {
             check.expect(m.capacity == capacity && m.capacity >= 0, || {
