@@ -93,6 +93,12 @@ impl LoadReport {
         self.failed + self.io_errors
     }
 
+    /// The share of requests answered 2xx, in percent.
+    pub fn available_percent(&self) -> f64 {
+        let all = self.ok + self.errors();
+        100.0 * self.ok as f64 / (all.max(1)) as f64
+    }
+
     /// The errors and what they were, e.g. `48 (409 × 40, 503 × 8)`.
     pub fn errors_described(&self) -> String {
         let mut kinds: Vec<String> = self

@@ -107,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
                     30,
                 )
                 .await?,
+                hot(&gateway, 96, 20).await?,
                 view_latency(&gateway, 1000).await?,
                 bus_drain(&gateway, &[1_000, 4_000, 16_000]).await?,
                 store_scaling(&gateway, &[1_000, 100_000, 1_000_000], 16, 30).await?,
@@ -138,6 +139,20 @@ async fn http(
         }
     }
     Ok(report::http_section(&results, seconds))
+}
+
+async fn hot(
+    gateway: &std::path::Path,
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<String> {
+    eprintln!(
+        "http: {} at concurrency {concurrency} for {seconds} s",
+        Endpoint::Hot.label()
+    );
+    let duration = Duration::from_secs(seconds);
+    let result = benchmarks::http(gateway, Endpoint::Hot, concurrency, duration).await?;
+    Ok(report::hot_section(&[result], seconds))
 }
 
 async fn view_latency(gateway: &std::path::Path, bookings: u64) -> anyhow::Result<String> {

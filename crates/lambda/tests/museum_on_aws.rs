@@ -122,6 +122,22 @@ async fn two_concurrent_bookings_for_the_last_seat_meet_the_conditional_write() 
     );
 }
 
+/// A popular exhibition on DynamoDB: the seats counter is taken by a conditional decrement, so a
+/// crowd gets a seat or a 409 once sold out — never a 503 from retries on each other's writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crowd_booking_one_exhibition_gets_seats_until_sold_out_then_409() {
+    let m = Museum::start().await;
+    let museum = m.exhibition(10).await;
+    let answers = futures::future::join_all((0..24).map(|i| {
+        let (m, museum) = (&m, &museum);
+        async move { m.book(museum, &format!("fan{i}"), 1).await.0 }
+    }))
+    .await;
+    let count = |status| answers.iter().filter(|s| **s == status).count();
+    assert_eq!((count(201), count(409)), (10, 14), "{answers:?}");
+    assert_eq!(m.capacity(&museum).await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_book_cancelled_delivered_twice_returns_the_seats_once() {
     let mut m = Museum::start().await;
