@@ -62,11 +62,45 @@ impl ToSchema for Point {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `{lat, lon}` as a JSON object only: an array would be ambiguous (GeoJSON writes `[lon, lat]`).
 struct RawPoint {
     lat: f64,
     lon: f64,
+}
+
+impl<'de> Deserialize<'de> for RawPoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawPoint;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object {\"lat\": degrees, \"lon\": degrees}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawPoint, A::Error> {
+                use serde::de::Error;
+                let (mut lat, mut lon) = (None, None);
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "lat" => &mut lat,
+                        "lon" => &mut lon,
+                        other => return Err(A::Error::unknown_field(other, &["lat", "lon"])),
+                    };
+                    if slot.is_some() {
+                        return Err(A::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    *slot = Some(map.next_value::<f64>()?);
+                }
+                Ok(RawPoint {
+                    lat: lat.ok_or_else(|| A::Error::missing_field("lat"))?,
+                    lon: lon.ok_or_else(|| A::Error::missing_field("lon"))?,
+                })
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 impl TryFrom<RawPoint> for Point {
@@ -130,6 +164,8 @@ mod tests {
         assert!(serde_json::from_str::<Point>(r#"{"lat": 91, "lon": 0}"#).is_err());
         assert!(serde_json::from_str::<Point>(r#"{"lat": "1", "lon": 0}"#).is_err());
         assert!(serde_json::from_str::<Point>(r#"{"lat": 1, "lon": 0, "alt": 3}"#).is_err());
+        assert!(serde_json::from_str::<Point>(r#"[1, 2]"#).is_err());
+        assert!(serde_json::from_str::<Point>(r#"{"lat": 1, "lat": 2, "lon": 0}"#).is_err());
         assert!(serde_json::from_str::<Point>(r#"{"lat": 1, "lon": 2}"#).is_ok());
     }
 }
