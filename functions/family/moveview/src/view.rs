@@ -139,7 +139,7 @@ impl MoveView {
                     self.remaining_distance = Some(e.distance);
                     self.remaining_duration = Some(e.duration);
                 }
-                self.status.get_or_insert_with(|| e.status);
+                self.status.get_or_insert(e.status);
             }
             MoveUpdated::TYPE => {
                 let e: MoveUpdated = event.payload()?;
