@@ -2,5 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda::Error> {
-    lambda::run::<moving_movemanage::MovemanageContext>("moving-movemanage-on-movercall-cancelled").await
+    lambda::run::<moving_movemanage::MovemanageContext>("moving-movemanage-on-movercall-cancelled")
+        .await
 }
