@@ -6,7 +6,7 @@
 //! | `moving-movemanage-request` | `POST /movermanages` (internal: movecall's sync call) | 1, 2 |
 //! | `moving-movemanage-withdraw` | `DELETE /movermanages/{id}` (internal: movecall's compensation) | 1 |
 //! | `moving-movemanage-list`, `moving-movemanage-get` | `GET /movermanages[/{id}]` | 2 |
-//! | `moving-movemanage-on-movercall-cancelled` | `MovercallCancelled` | 5 |
+//! | `moving-movemanage-on-call-cancelled` | `MovercallCancelled` | 5 |
 //! | `moving-movemanage-on-moverassign` | `MoverassignCompleted`, `MoverassignFailed` | 4 |
 
 pub mod domain;

@@ -7,7 +7,7 @@ use moving_events::{MoverassignCompleted, MoverassignFailed, MovercallCancelled}
 
 use crate::{Deps, domain::ManageCmd};
 
-pub const ON_CANCELLED: &str = "moving-movemanage-on-movercall-cancelled";
+pub const ON_CANCELLED: &str = "moving-movemanage-on-call-cancelled";
 pub const ON_MOVERASSIGN: &str = "moving-movemanage-on-moverassign";
 
 pub async fn on_movercall_cancelled(d: &Deps, event: Envelope, cx: &Call) -> Result<(), AppError> {
