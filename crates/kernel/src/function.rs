@@ -297,6 +297,10 @@ pub trait BoundedContext: 'static {
     const SETTINGS: &'static [Setting] = &[];
     /// The secrets its `deps` reads.
     const SECRETS: &'static [SecretSpec] = &[];
+    /// Whether its `deps` sends messages to people (`Platform::notifier`). The platform refuses a
+    /// notifier to a context that does not say so; on AWS only these get the system's
+    /// notification topic and the permission to publish to it.
+    const NOTIFIES: bool = false;
     type Deps: Send + Sync + 'static;
     /// Builds the ports this context's functions use, from the platform's adapters.
     fn deps(platform: &dyn Platform) -> anyhow::Result<Self::Deps>;
@@ -313,6 +317,8 @@ pub struct Context {
     pub calls: &'static [ContextId],
     pub settings: &'static [Setting],
     pub secrets: &'static [SecretSpec],
+    /// `BoundedContext::NOTIFIES`.
+    pub notifies: bool,
     describe: fn() -> Vec<FnInfo>,
     build: fn(&dyn Platform) -> anyhow::Result<Vec<Function>>,
 }
@@ -325,12 +331,14 @@ impl Context {
             calls: C::CALLS,
             settings: C::SETTINGS,
             secrets: C::SECRETS,
+            notifies: C::NOTIFIES,
             describe: || C::functions().iter().map(|s| s.info().clone()).collect(),
             build: |p| {
                 let declared = Declared {
                     inner: p,
                     context: C::ID,
                     calls: C::CALLS,
+                    notifies: C::NOTIFIES,
                 };
                 let deps = Arc::new(C::deps(&declared)?);
                 Ok(C::functions()
@@ -351,11 +359,13 @@ impl Context {
 }
 
 /// The platform as one context's `deps` sees it: a caller only to the contexts it declares in
-/// `CALLS`, so an undeclared call fails at start (on AWS it would lack the permission).
+/// `CALLS`, and a notifier only if it declares `NOTIFIES`, so an undeclared dependency fails at
+/// start (on AWS it would lack the permission and the topic).
 struct Declared<'a> {
     inner: &'a dyn Platform,
     context: ContextId,
     calls: &'static [ContextId],
+    notifies: bool,
 }
 
 impl Platform for Declared<'_> {
@@ -377,6 +387,11 @@ impl Platform for Declared<'_> {
     }
 
     fn notifier(&self, context: ContextId) -> anyhow::Result<Arc<dyn crate::platform::Notifier>> {
+        anyhow::ensure!(
+            context == self.context && self.notifies,
+            "{context} asks for a notifier, but {} does not declare NOTIFIES = true",
+            self.context
+        );
         self.inner.notifier(context)
     }
 
@@ -525,4 +540,86 @@ fn is_kebab(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::platform::{Notification, Notifier, Secrets};
+
+    const HERE: ContextId = ContextId::new("sys", "here");
+
+    struct Quiet;
+
+    #[async_trait]
+    impl Notifier for Quiet {
+        async fn notify(&self, _: Notification) -> Result<(), AppError> {
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl Secrets for Quiet {
+        async fn secret(&self, spec: &SecretSpec) -> anyhow::Result<crate::platform::Secret> {
+            anyhow::bail!("no secret {}", spec.name)
+        }
+    }
+
+    /// A platform that has only a notifier.
+    struct OnlyNotifier;
+
+    impl Platform for OnlyNotifier {
+        fn store(&self, _: ContextId) -> anyhow::Result<Arc<dyn crate::store::Store>> {
+            anyhow::bail!("no store here")
+        }
+        fn caller(&self, _: ContextId, _: ContextId) -> anyhow::Result<crate::sync::Caller> {
+            anyhow::bail!("no caller here")
+        }
+        fn notifier(&self, _: ContextId) -> anyhow::Result<Arc<dyn crate::platform::Notifier>> {
+            Ok(Arc::new(Quiet))
+        }
+        fn setting(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn secrets(&self) -> Arc<dyn Secrets> {
+            Arc::new(Quiet)
+        }
+    }
+
+    struct Silent;
+    struct Talking;
+
+    impl BoundedContext for Silent {
+        const ID: ContextId = HERE;
+        type Deps = Arc<dyn Notifier>;
+        fn deps(p: &dyn Platform) -> anyhow::Result<Self::Deps> {
+            p.notifier(HERE)
+        }
+        fn functions() -> Vec<FnSpec<Self::Deps>> {
+            Vec::new()
+        }
+    }
+
+    impl BoundedContext for Talking {
+        const ID: ContextId = HERE;
+        const NOTIFIES: bool = true;
+        type Deps = Arc<dyn Notifier>;
+        fn deps(p: &dyn Platform) -> anyhow::Result<Self::Deps> {
+            p.notifier(HERE)
+        }
+        fn functions() -> Vec<FnSpec<Self::Deps>> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn a_context_gets_a_notifier_only_if_it_declares_that_it_notifies() {
+        let refused = Context::of::<Silent>().build(&OnlyNotifier).err().unwrap();
+        assert!(refused.to_string().contains("NOTIFIES"), "{refused}");
+        assert!(!Context::of::<Silent>().notifies);
+        assert!(Context::of::<Talking>().build(&OnlyNotifier).is_ok());
+        assert!(Context::of::<Talking>().notifies);
+    }
 }

@@ -4,7 +4,11 @@
 use kernel::System;
 
 pub fn all() -> Vec<System> {
-    vec![museum_system::system(), family_system::system()]
+    vec![
+        museum_system::system(),
+        family_system::system(),
+        moving_system::system(),
+    ]
 }
 
 #[cfg(test)]
