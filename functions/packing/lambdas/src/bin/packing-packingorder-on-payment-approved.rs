@@ -2,5 +2,8 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda::Error> {
-    lambda::run::<packing_packingorder::PackingorderContext>("packing-packingorder-on-payment-approved").await
+    lambda::run::<packing_packingorder::PackingorderContext>(
+        "packing-packingorder-on-payment-approved",
+    )
+    .await
 }

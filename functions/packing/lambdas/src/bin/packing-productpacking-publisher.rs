@@ -4,5 +4,6 @@ use kernel::BoundedContext;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda::Error> {
-    lambda::run_publisher(<packing_productpacking::ProductpackingContext as BoundedContext>::ID).await
+    lambda::run_publisher(<packing_productpacking::ProductpackingContext as BoundedContext>::ID)
+        .await
 }

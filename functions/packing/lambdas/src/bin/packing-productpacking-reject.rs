@@ -2,5 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda::Error> {
-    lambda::run::<packing_productpacking::ProductpackingContext>("packing-productpacking-reject").await
+    lambda::run::<packing_productpacking::ProductpackingContext>("packing-productpacking-reject")
+        .await
 }
