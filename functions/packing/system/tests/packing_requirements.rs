@@ -294,6 +294,14 @@ async fn r05_the_customer_and_the_admin_read_the_order_list_fed_only_by_events()
         ids(&api.get("/packing/orderinfos?status=PACKED").await.body),
         vec![packed.clone()]
     );
+    assert_eq!(
+        ids(&api
+            .get("/packing/orderinfos?userId=kim&status=ORDERED")
+            .await
+            .body),
+        vec![waiting.clone()],
+        "the customer's orders in one status"
+    );
 
     // Fed only by events: with packingorder's and productpacking's functions down, the view answers.
     api.switch("packing-packingorder-get", false).await;
