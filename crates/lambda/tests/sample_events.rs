@@ -82,6 +82,56 @@ async fn seed_museum(m: &Deployment) {
     m.stores["mypage"].commit(tx.into_inner()).await.unwrap();
 }
 
+/// The order the packing samples name, its task, its payment and its row, as the flow would
+/// have left them after the order was accepted.
+async fn seed_packing(m: &Deployment) {
+    use packing_orderinfo::view::OrderInfo;
+    use packing_packingorder::domain::{OrderCmd, PackingOrder};
+    use packing_payment::domain::{Payment, PaymentCmd};
+    use packing_productpacking::domain::{PackingTask, TaskCmd};
+
+    let cx = kernel::Call::new(None);
+    let ordered = packing_events::PackingOrdered {
+        order_id: packing_events::SAMPLE_ORDER_ID.into(),
+        user_id: "kim".into(),
+        product_id: "strawberries-500g".into(),
+        product_name: "Strawberries 500 g".into(),
+        qty: 2,
+        address: "Seoul".into(),
+    };
+    let orders = Repo::<PackingOrder>::new(m.stores["packingorder"].clone());
+    let events = PackingOrder::default()
+        .decide(OrderCmd::Order(ordered.clone()))
+        .unwrap();
+    let order = aggregate::create(&orders, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    let tasks = Repo::<PackingTask>::new(m.stores["productpacking"].clone());
+    let events = PackingTask::default()
+        .decide(TaskCmd::Create(ordered.clone()))
+        .unwrap();
+    aggregate::create(&tasks, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    let payments = Repo::<Payment>::new(m.stores["payment"].clone());
+    let events = Payment::default()
+        .decide(PaymentCmd::Pay {
+            order_id: ordered.order_id.clone(),
+            user_id: ordered.user_id.clone(),
+        })
+        .unwrap();
+    aggregate::create(&payments, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    let row = OrderInfo::default().project(&order.events[0]).unwrap();
+    let mut tx = Tx::new();
+    tx.put(&row, 0).unwrap();
+    m.stores["orderinfo"].commit(tx.into_inner()).await.unwrap();
+}
+
 /// What a system's samples need: the data they name, which samples change it (run last), and
 /// the status each request answers when it is not 200.
 struct Fixture {
@@ -101,6 +151,16 @@ fn fixture(system: &str) -> Fixture {
                 ("museum-museum-reserve", 201),
                 // The sample's booking is recorded, so museum refuses to release its seats.
                 ("museum-museum-release", 409),
+            ],
+        },
+        "packing" => Fixture {
+            seed: |m| Box::pin(seed_packing(m)),
+            destructive: &["packing-packingorder-cancel"],
+            statuses: &[
+                ("packing-packingorder-order", 201),
+                ("packing-payment-pay", 201),
+                // The sample's task was packed by the pack sample before it.
+                ("packing-productpacking-reject", 409),
             ],
         },
         other => panic!("system {other} has no sample fixture: add what its samples name here"),

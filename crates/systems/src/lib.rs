@@ -8,6 +8,7 @@ pub fn all() -> Vec<System> {
         museum_system::system(),
         family_system::system(),
         moving_system::system(),
+        packing_system::system(),
     ]
 }
 
