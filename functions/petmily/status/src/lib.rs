@@ -1,0 +1,1 @@
+//! petmily / status
