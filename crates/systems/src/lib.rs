@@ -4,7 +4,7 @@
 use kernel::System;
 
 pub fn all() -> Vec<System> {
-    vec![museum_system::system()]
+    vec![museum_system::system(), petmily_system::system()]
 }
 
 #[cfg(test)]
