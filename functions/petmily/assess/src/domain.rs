@@ -1,7 +1,7 @@
 //! 평가: an ended care (from `CareServiceEnded`) and the two ratings it allows, one per side.
 //! Pure.
 
-use kernel::{AppError, Aggregate, Document, aggregate::Decide};
+use kernel::{Aggregate, AppError, Document, aggregate::Decide};
 use petmily_events::{PetAssessed, SitterAssessed};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

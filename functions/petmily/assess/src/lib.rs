@@ -45,15 +45,30 @@ impl BoundedContext for AssessContext {
                 &[CareServiceEnded::TYPE],
                 rate::on_care_ended,
             ),
-            FnSpec::http("petmily-assess-sitter", Method::POST, "/api/v1/assess/sitter", rate::sitter)
-                .authenticated()
-                .summary("The member rates the sitter, once, after care ended"),
-            FnSpec::http("petmily-assess-pet", Method::POST, "/api/v1/assess/pet", rate::pet)
-                .authenticated()
-                .summary("The sitter rates the pet, once, after care ended"),
-            FnSpec::http("petmily-assess-get", Method::GET, "/api/v1/assess/{id}", rate::get)
-                .authenticated()
-                .summary("A rating (the match's parties)"),
+            FnSpec::http(
+                "petmily-assess-sitter",
+                Method::POST,
+                "/api/v1/assess/sitter",
+                rate::sitter,
+            )
+            .authenticated()
+            .summary("The member rates the sitter, once, after care ended"),
+            FnSpec::http(
+                "petmily-assess-pet",
+                Method::POST,
+                "/api/v1/assess/pet",
+                rate::pet,
+            )
+            .authenticated()
+            .summary("The sitter rates the pet, once, after care ended"),
+            FnSpec::http(
+                "petmily-assess-get",
+                Method::GET,
+                "/api/v1/assess/{id}",
+                rate::get,
+            )
+            .authenticated()
+            .summary("A rating (the match's parties)"),
         ]
     }
 }

@@ -55,7 +55,11 @@ pub async fn on_care_ended(d: &Deps, event: Envelope, _: &Call) -> Result<(), Ap
     Ok(())
 }
 
-pub async fn sitter(d: &Deps, Json(cmd): Json<RateCare>, cx: &Call) -> AppResult<Created<Assessment>> {
+pub async fn sitter(
+    d: &Deps,
+    Json(cmd): Json<RateCare>,
+    cx: &Call,
+) -> AppResult<Created<Assessment>> {
     rate(d, cmd, Target::Sitter, cx).await
 }
 
@@ -63,7 +67,12 @@ pub async fn pet(d: &Deps, Json(cmd): Json<RateCare>, cx: &Call) -> AppResult<Cr
     rate(d, cmd, Target::Pet, cx).await
 }
 
-async fn rate(d: &Deps, cmd: RateCare, target: Target, cx: &Call) -> AppResult<Created<Assessment>> {
+async fn rate(
+    d: &Deps,
+    cmd: RateCare,
+    target: Target,
+    cx: &Call,
+) -> AppResult<Created<Assessment>> {
     let by = petmily_events::caller(cx)?.subject.clone();
     let care = d.cares.get(cmd.match_id.as_str()).await?.ok_or_else(|| {
         AppError::conflict(format!(
@@ -73,16 +82,13 @@ async fn rate(d: &Deps, cmd: RateCare, target: Target, cx: &Call) -> AppResult<C
     })?;
     let id = crate::domain::assessment_id(&care.doc.id, target);
     let current = d.assessments.get(&id).await?;
-    let events = current
-        .map(|v| v.doc)
-        .unwrap_or_default()
-        .decide(Rate {
-            care: care.doc,
-            target,
-            by,
-            score: cmd.score.get() as u32,
-            comment: cmd.comment.map(String::from).unwrap_or_default(),
-        })?;
+    let events = current.map(|v| v.doc).unwrap_or_default().decide(Rate {
+        care: care.doc,
+        target,
+        by,
+        score: cmd.score.get() as u32,
+        comment: cmd.comment.map(String::from).unwrap_or_default(),
+    })?;
     let created = aggregate::create(&d.assessments, Tx::new(), events, cx)
         .await
         .map_err(|e| match e {

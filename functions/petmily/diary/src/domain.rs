@@ -1,7 +1,7 @@
 //! 돌봄일지: a diary group per match (opened by `CareServiceStarted`, closed by
 //! `CareServiceEnded`) and its entries. Pure.
 
-use kernel::{AppError, Aggregate, Document, Keys, Slot, aggregate::Decide};
+use kernel::{Aggregate, AppError, Document, Keys, Slot, aggregate::Decide};
 use petmily_events::{DiaryDeleted, DiaryModified, DiaryRegistered};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -279,7 +279,10 @@ mod tests {
                 by: "lee".into(),
             })
             .then([deleted()]);
-        assert!(e.deleted && e.keys().a.is_none(), "a deleted entry leaves the list");
+        assert!(
+            e.deleted && e.keys().a.is_none(),
+            "a deleted entry leaves the list"
+        );
         given::<DiaryEntry>([registered(), deleted()])
             .when(DiaryCmd::Delete {
                 group: group(true),

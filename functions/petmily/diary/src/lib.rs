@@ -48,15 +48,30 @@ impl BoundedContext for DiaryContext {
                 &[CareServiceStarted::TYPE, CareServiceEnded::TYPE],
                 on_care::on_care,
             ),
-            FnSpec::http("petmily-diary-list", Method::GET, "/api/v1/diary", read::list)
-                .authenticated()
-                .summary("The diary of a match, oldest entry first (member and sitter)"),
-            FnSpec::http("petmily-diary-get", Method::GET, "/api/v1/diary/{entryId}", read::get)
-                .authenticated()
-                .summary("One diary entry (member and sitter)"),
-            FnSpec::http("petmily-diary-register", Method::POST, "/api/v1/diary", write::register)
-                .authenticated()
-                .summary("The matched sitter writes an entry while care runs"),
+            FnSpec::http(
+                "petmily-diary-list",
+                Method::GET,
+                "/api/v1/diary",
+                read::list,
+            )
+            .authenticated()
+            .summary("The diary of a match, oldest entry first (member and sitter)"),
+            FnSpec::http(
+                "petmily-diary-get",
+                Method::GET,
+                "/api/v1/diary/{entryId}",
+                read::get,
+            )
+            .authenticated()
+            .summary("One diary entry (member and sitter)"),
+            FnSpec::http(
+                "petmily-diary-register",
+                Method::POST,
+                "/api/v1/diary",
+                write::register,
+            )
+            .authenticated()
+            .summary("The matched sitter writes an entry while care runs"),
             FnSpec::http(
                 "petmily-diary-modify",
                 Method::PUT,

@@ -60,8 +60,14 @@ pub async fn register(
             })
             .map_err(AppError::from)?;
         let mut tx = Tx::new();
-        let committed =
-            aggregate::record(&mut tx, store.context(), DiaryEntry::default(), 0, events, cx)?;
+        let committed = aggregate::record(
+            &mut tx,
+            store.context(),
+            DiaryEntry::default(),
+            0,
+            events,
+            cx,
+        )?;
         tx.put(
             &DiaryGroup {
                 entries: g.doc.entries + 1,
@@ -69,7 +75,10 @@ pub async fn register(
             },
             g.version,
         )?;
-        store.commit(tx.into_inner()).await.map_err(Attempt::Store)?;
+        store
+            .commit(tx.into_inner())
+            .await
+            .map_err(Attempt::Store)?;
         Ok(committed.state)
     })
     .await?
@@ -126,10 +135,19 @@ async fn change(
             .decide(cmd(g.doc.clone()))
             .map_err(AppError::from)?;
         let mut tx = Tx::new();
-        let committed =
-            aggregate::record(&mut tx, store.context(), entry.doc, entry.version, events, cx)?;
+        let committed = aggregate::record(
+            &mut tx,
+            store.context(),
+            entry.doc,
+            entry.version,
+            events,
+            cx,
+        )?;
         tx.put(&g.doc, g.version)?;
-        store.commit(tx.into_inner()).await.map_err(Attempt::Store)?;
+        store
+            .commit(tx.into_inner())
+            .await
+            .map_err(Attempt::Store)?;
         Ok(committed.state)
     })
     .await?

@@ -40,11 +40,18 @@ pub async fn accept(d: &Deps, id: Id, cx: &Call) -> AppResult<Json<Match>> {
             matched,
             cx,
         )?;
-        store.commit(tx.into_inner()).await.map_err(Attempt::Store)?;
+        store
+            .commit(tx.into_inner())
+            .await
+            .map_err(Attempt::Store)?;
         Ok(committed.state)
     })
     .await?
-    .ok_or_else(|| AppError::internal(anyhow::anyhow!("an accept without a marker was a duplicate")))?;
+    .ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "an accept without a marker was a duplicate"
+        ))
+    })?;
     Ok(Json(started))
 }
 

@@ -36,7 +36,9 @@ pub async fn apply(
 ) -> AppResult<Created<PetCareApplication>> {
     let member = petmily_events::caller(cx)?.subject.clone();
     if cmd.end_date.get() < cmd.start_date.get() {
-        return Err(AppError::invalid("`endDate` must not be before `startDate`"));
+        return Err(AppError::invalid(
+            "`endDate` must not be before `startDate`",
+        ));
     }
     let pet = d.pets.pet(cmd.pet_id.as_str(), cx).await?;
     if pet.owner_id != member {
@@ -45,23 +47,28 @@ pub async fn apply(
         ));
     }
     let id = cx.new_id();
-    let events = PetCareApplication::default().decide(ApplicationCmd::Open(
-        PetCareApplicationOpened {
+    let events =
+        PetCareApplication::default().decide(ApplicationCmd::Open(PetCareApplicationOpened {
             application_id: id.clone(),
             member_id: member,
             pet_id: pet.id,
             pet_name: pet.name,
             start_date: cmd.start_date.to_string(),
             end_date: cmd.end_date.to_string(),
-        },
-    ))?;
+        }))?;
     let initial = PetCareApplication {
         requirements: cmd.requirements.map(String::from).unwrap_or_default(),
         ..PetCareApplication::default()
     };
     let mut tx = Tx::new();
-    let committed =
-        aggregate::record(&mut tx, d.applications.store().context(), initial, 0, events, cx)?;
+    let committed = aggregate::record(
+        &mut tx,
+        d.applications.store().context(),
+        initial,
+        0,
+        events,
+        cx,
+    )?;
     d.applications.store().commit(tx.into_inner()).await?;
     Ok(Created::at(
         petmily_events::path(&format!("/api/v1/match/application/{id}")),

@@ -78,7 +78,15 @@ pub struct PeopleOverHttp(pub Caller);
 #[async_trait]
 impl People for PeopleOverHttp {
     async fn person(&self, login_id: &str, cx: &Call) -> Result<Person, AppError> {
-        get(&self.0, "user", "Member", login_id, format!("/internal/users/{login_id}"), cx).await
+        get(
+            &self.0,
+            "user",
+            "Member",
+            login_id,
+            format!("/internal/users/{login_id}"),
+            cx,
+        )
+        .await
     }
 }
 
@@ -88,6 +96,14 @@ pub struct PetsOverHttp(pub Caller);
 #[async_trait]
 impl Pets for PetsOverHttp {
     async fn pet(&self, pet_id: &str, cx: &Call) -> Result<PetCard, AppError> {
-        get(&self.0, "pet", "Pet", pet_id, format!("/internal/pets/{pet_id}"), cx).await
+        get(
+            &self.0,
+            "pet",
+            "Pet",
+            pet_id,
+            format!("/internal/pets/{pet_id}"),
+            cx,
+        )
+        .await
     }
 }

@@ -4,10 +4,10 @@
 //! counts as that side's acceptance. The other side accepts (care starts: CARE_STARTED) or
 //! rejects (REJECTED); either party ends the care (CARE_ENDED). Only the two parties act.
 
-use kernel::{AppError, Aggregate, Document, Keys, Slot, aggregate::Decide};
+use kernel::{Aggregate, AppError, Document, Keys, Slot, aggregate::Decide};
 use petmily_events::{
-    CareServiceEnded, CareServiceStarted, MatchRejected, MatchRequested,
-    PetCareApplicationMatched, PetCareApplicationOpened,
+    CareServiceEnded, CareServiceStarted, MatchRejected, MatchRequested, PetCareApplicationMatched,
+    PetCareApplicationOpened,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -77,7 +77,9 @@ pub enum ApplicationEvent {
 pub enum ApplicationCmd {
     Open(PetCareApplicationOpened),
     /// Care started on `match_id`.
-    Match { match_id: String },
+    Match {
+        match_id: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -79,15 +79,30 @@ impl BoundedContext for MatchContext {
             )
             .authenticated()
             .summary("Read a care request"),
-            FnSpec::http("petmily-match-request", Method::POST, "/api/v1/match", request::request)
-                .authenticated()
-                .summary("Ask a sitter (member) or offer care (approved sitter)"),
-            FnSpec::http("petmily-match-list", Method::GET, "/api/v1/match", read::list)
-                .authenticated()
-                .summary("The caller's matches, as member or as sitter"),
-            FnSpec::http("petmily-match-get", Method::GET, "/api/v1/match/{id}", read::get)
-                .authenticated()
-                .summary("A match with both parties' and the pet's details (parties only)"),
+            FnSpec::http(
+                "petmily-match-request",
+                Method::POST,
+                "/api/v1/match",
+                request::request,
+            )
+            .authenticated()
+            .summary("Ask a sitter (member) or offer care (approved sitter)"),
+            FnSpec::http(
+                "petmily-match-list",
+                Method::GET,
+                "/api/v1/match",
+                read::list,
+            )
+            .authenticated()
+            .summary("The caller's matches, as member or as sitter"),
+            FnSpec::http(
+                "petmily-match-get",
+                Method::GET,
+                "/api/v1/match/{id}",
+                read::get,
+            )
+            .authenticated()
+            .summary("A match with both parties' and the pet's details (parties only)"),
             FnSpec::http(
                 "petmily-match-accept",
                 Method::POST,
@@ -104,9 +119,14 @@ impl BoundedContext for MatchContext {
             )
             .authenticated()
             .summary("The other side rejects (REJECTED)"),
-            FnSpec::http("petmily-match-end", Method::POST, "/api/v1/match/{id}/end", act::end)
-                .authenticated()
-                .summary("Either party ends the care (CARE_ENDED)"),
+            FnSpec::http(
+                "petmily-match-end",
+                Method::POST,
+                "/api/v1/match/{id}/end",
+                act::end,
+            )
+            .authenticated()
+            .summary("Either party ends the care (CARE_ENDED)"),
         ]
     }
 }

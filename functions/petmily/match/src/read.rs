@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     Deps,
-    directory::{PetCard, Person},
+    directory::{Person, PetCard},
     domain::{BY_MATCH_MEMBER, BY_SITTER, Match, RequestedBy},
 };
 
@@ -31,7 +31,9 @@ pub async fn list(d: &Deps, q: List<Side>, cx: &Call) -> AppResult<Page<Match>> 
         RequestedBy::Member => BY_MATCH_MEMBER,
         RequestedBy::Sitter => BY_SITTER,
     };
-    d.matches.list(Lookup::By(slot, caller), Order::Newest, &q.page).await
+    d.matches
+        .list(Lookup::By(slot, caller), Order::Newest, &q.page)
+        .await
 }
 
 /// A match as its parties see it.

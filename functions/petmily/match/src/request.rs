@@ -25,7 +25,11 @@ pub struct RequestMatch {
     pub sitter_id: Option<Id>,
 }
 
-pub async fn request(d: &Deps, Json(cmd): Json<RequestMatch>, cx: &Call) -> AppResult<Created<Match>> {
+pub async fn request(
+    d: &Deps,
+    Json(cmd): Json<RequestMatch>,
+    cx: &Call,
+) -> AppResult<Created<Match>> {
     let caller = petmily_events::caller(cx)?.subject.clone();
     let application = d.applications.find(cmd.application_id.as_str()).await?.doc;
     if application.status != ApplicationStatus::Open {
@@ -42,13 +46,16 @@ pub async fn request(d: &Deps, Json(cmd): Json<RequestMatch>, cx: &Call) -> AppR
     } else {
         if cmd.sitter_id.as_ref().is_some_and(|s| s.as_str() != caller) {
             return Err(AppError::Forbidden(
-                "only the application's member asks a sitter; a sitter offers for themselves".into(),
+                "only the application's member asks a sitter; a sitter offers for themselves"
+                    .into(),
             ));
         }
         (caller.clone(), RequestedBy::Sitter)
     };
     if sitter_id == application.member_id {
-        return Err(AppError::Refused("a member cannot care for their own pet".into()));
+        return Err(AppError::Refused(
+            "a member cannot care for their own pet".into(),
+        ));
     }
     let sitter = d.people.person(&sitter_id, cx).await?;
     if !sitter.is_approved_sitter() {
@@ -63,7 +70,10 @@ pub async fn request(d: &Deps, Json(cmd): Json<RequestMatch>, cx: &Call) -> AppR
     }
     let live = d
         .matches
-        .list_all(kernel::Lookup::By(crate::domain::BY_SITTER, sitter_id.clone()))
+        .list_all(kernel::Lookup::By(
+            crate::domain::BY_SITTER,
+            sitter_id.clone(),
+        ))
         .await?;
     if live.iter().any(|m| {
         m.application_id == application.id && m.status == crate::domain::MatchStatus::Requested

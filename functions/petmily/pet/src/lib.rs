@@ -36,18 +36,33 @@ impl BoundedContext for PetContext {
 
     fn functions() -> Vec<FnSpec<Deps>> {
         vec![
-            FnSpec::http("petmily-pet-register", Method::POST, "/api/v1/pet", register::register)
-                .authenticated()
-                .summary("Register one of the caller's pets"),
+            FnSpec::http(
+                "petmily-pet-register",
+                Method::POST,
+                "/api/v1/pet",
+                register::register,
+            )
+            .authenticated()
+            .summary("Register one of the caller's pets"),
             FnSpec::http("petmily-pet-list", Method::GET, "/api/v1/pet", read::list)
                 .authenticated()
                 .summary("The caller's own pets"),
-            FnSpec::http("petmily-pet-get", Method::GET, "/api/v1/pet/{id}", read::get)
-                .authenticated()
-                .summary("A pet, for its owner or the sitter caring for it"),
-            FnSpec::http("petmily-pet-card", Method::GET, "/internal/pets/{id}", read::card)
-                .internal()
-                .summary("A pet with its owner (match asks)"),
+            FnSpec::http(
+                "petmily-pet-get",
+                Method::GET,
+                "/api/v1/pet/{id}",
+                read::get,
+            )
+            .authenticated()
+            .summary("A pet, for its owner or the sitter caring for it"),
+            FnSpec::http(
+                "petmily-pet-card",
+                Method::GET,
+                "/internal/pets/{id}",
+                read::card,
+            )
+            .internal()
+            .summary("A pet with its owner (match asks)"),
             FnSpec::on(
                 on_care::NAME,
                 MATCH,

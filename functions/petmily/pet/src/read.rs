@@ -12,7 +12,9 @@ use crate::{
 /// The caller's own pets, newest first.
 pub async fn list(d: &Deps, page: PageRequest, cx: &Call) -> AppResult<Page<Pet>> {
     let owner = petmily_events::caller(cx)?.subject.clone();
-    d.pets.list(Lookup::By(BY_OWNER, owner), Order::Newest, &page).await
+    d.pets
+        .list(Lookup::By(BY_OWNER, owner), Order::Newest, &page)
+        .await
 }
 
 /// A pet, for its owner or the sitter caring for it (403 for anyone else).

@@ -34,7 +34,11 @@ pub struct RegisterPet {
     pub notes: Option<Notes>,
 }
 
-pub async fn register(d: &Deps, Json(cmd): Json<RegisterPet>, cx: &Call) -> AppResult<Created<Pet>> {
+pub async fn register(
+    d: &Deps,
+    Json(cmd): Json<RegisterPet>,
+    cx: &Call,
+) -> AppResult<Created<Pet>> {
     let owner = petmily_events::caller(cx)?.subject.clone();
     let id = cx.new_id();
     let events = Pet::default().decide(PetCmd::Register {

@@ -118,7 +118,11 @@ mod tests {
     fn a_request_shows_the_sitter_and_the_pet() {
         let row = CareStatus::default().project(&requested()).unwrap();
         assert_eq!(
-            (row.status.as_str(), row.sitter_name.as_str(), row.pet_name.as_str()),
+            (
+                row.status.as_str(),
+                row.sitter_name.as_str(),
+                row.pet_name.as_str()
+            ),
             ("REQUESTED", "Lee", "Bori")
         );
     }
@@ -130,7 +134,10 @@ mod tests {
             .unwrap()
             .project(&ended())
             .unwrap();
-        assert_eq!((row.status.as_str(), row.pet_name.as_str()), ("CARE_ENDED", "Bori"));
+        assert_eq!(
+            (row.status.as_str(), row.pet_name.as_str()),
+            ("CARE_ENDED", "Bori")
+        );
         let again = row.clone().project(&requested()).unwrap();
         assert_eq!(again, row);
     }

@@ -1,9 +1,7 @@
 //! 회원 (accounts), 펫시터 (sitters) and the login throttle. Pure: no I/O, time comes in.
 
 use kernel::{Aggregate, Document, Keys, Slot, aggregate::Decide};
-use petmily_events::{
-    MemberSignedUp, ROLE_ADMIN, SitterApplied, SitterApproved, SitterRejected,
-};
+use petmily_events::{MemberSignedUp, ROLE_ADMIN, SitterApplied, SitterApproved, SitterRejected};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -505,7 +503,9 @@ mod tests {
 
     #[test]
     fn sign_ins_are_locked_after_too_many_failures_and_longer_each_time() {
-        let t = LoginThrottle::default().failed("kim", 0, POLICY).failed("kim", 0, POLICY);
+        let t = LoginThrottle::default()
+            .failed("kim", 0, POLICY)
+            .failed("kim", 0, POLICY);
         assert_eq!(t.wait_ms(0), None);
         let t = t.failed("kim", 0, POLICY);
         assert_eq!(t.wait_ms(0), Some(1000));

@@ -142,7 +142,10 @@ impl BoundedContext for UserContext {
         );
         let max_failures: u32 = LOGIN_MAX_FAILURES.read(p)?;
         let lock_seconds: i64 = LOGIN_LOCK_SECONDS.read(p)?;
-        anyhow::ensure!(max_failures >= 1 && lock_seconds >= 1, "login throttle settings must be at least 1");
+        anyhow::ensure!(
+            max_failures >= 1 && lock_seconds >= 1,
+            "login throttle settings must be at least 1"
+        );
         Ok(Deps {
             accounts: Repo::new(store.clone()),
             sitters: Repo::new(store.clone()),
@@ -162,15 +165,35 @@ impl BoundedContext for UserContext {
 
     fn functions() -> Vec<FnSpec<Deps>> {
         vec![
-            FnSpec::http("petmily-user-create", Method::POST, "/api/v1/user/create", signup::create)
-                .summary("Sign up as a member (회원가입)"),
-            FnSpec::http("petmily-user-login", Method::POST, "/api/v1/user/login", login::login)
-                .summary("Sign in: an access token (1 h) and a refresh token (24 h)"),
-            FnSpec::http("petmily-user-refresh", Method::POST, "/api/v1/user/refresh", login::refresh)
-                .summary("Trade a refresh token for a new pair; the old one is refused from then on"),
-            FnSpec::http("petmily-user-get", Method::GET, "/api/v1/user/{id}", read::get)
-                .authenticated()
-                .summary("Read a member (themselves, or an admin)"),
+            FnSpec::http(
+                "petmily-user-create",
+                Method::POST,
+                "/api/v1/user/create",
+                signup::create,
+            )
+            .summary("Sign up as a member (회원가입)"),
+            FnSpec::http(
+                "petmily-user-login",
+                Method::POST,
+                "/api/v1/user/login",
+                login::login,
+            )
+            .summary("Sign in: an access token (1 h) and a refresh token (24 h)"),
+            FnSpec::http(
+                "petmily-user-refresh",
+                Method::POST,
+                "/api/v1/user/refresh",
+                login::refresh,
+            )
+            .summary("Trade a refresh token for a new pair; the old one is refused from then on"),
+            FnSpec::http(
+                "petmily-user-get",
+                Method::GET,
+                "/api/v1/user/{id}",
+                read::get,
+            )
+            .authenticated()
+            .summary("Read a member (themselves, or an admin)"),
             FnSpec::http(
                 "petmily-user-sitter-apply",
                 Method::POST,
@@ -187,9 +210,14 @@ impl BoundedContext for UserContext {
             )
             .role(ROLE_ADMIN)
             .summary("Approve or reject a sitter application (admin)"),
-            FnSpec::http("petmily-user-sitter-list", Method::GET, "/api/v1/sitter", read::sitters)
-                .role(ROLE_ADMIN)
-                .summary("Sitter applications by status (admin)"),
+            FnSpec::http(
+                "petmily-user-sitter-list",
+                Method::GET,
+                "/api/v1/sitter",
+                read::sitters,
+            )
+            .role(ROLE_ADMIN)
+            .summary("Sitter applications by status (admin)"),
             FnSpec::http(
                 "petmily-user-sitter-available",
                 Method::GET,

@@ -43,7 +43,9 @@ pub async fn login(d: &Deps, Json(cmd): Json<Login>, cx: &Call) -> AppResult<Jso
     if let Some(wait) = throttle.as_ref().and_then(|t| t.doc.wait_ms(now_ms)) {
         return Err(AppError::TooManyRequests {
             detail: format!("too many failed sign-ins for {login_id}; try again later"),
-            retry_after: u32::try_from((wait + 999) / 1000).unwrap_or(u32::MAX).max(1),
+            retry_after: u32::try_from((wait + 999) / 1000)
+                .unwrap_or(u32::MAX)
+                .max(1),
         });
     }
     let account = d.accounts.get(login_id).await?;
@@ -63,7 +65,9 @@ pub async fn login(d: &Deps, Json(cmd): Json<Login>, cx: &Call) -> AppResult<Jso
 }
 
 pub async fn refresh(d: &Deps, Json(cmd): Json<Refresh>, cx: &Call) -> AppResult<Json<TokenPair>> {
-    Ok(Json(session::rotate(d, cmd.refresh_token.as_str(), cx).await?))
+    Ok(Json(
+        session::rotate(d, cmd.refresh_token.as_str(), cx).await?,
+    ))
 }
 
 async fn record_failure(d: &Deps, login_id: &str, now_ms: i64) -> AppResult<()> {

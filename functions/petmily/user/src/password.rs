@@ -72,7 +72,11 @@ mod tests {
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
         assert_ne!(a, b, "each hash has its own salt");
         assert!(!a.contains("correct horse"));
-        assert!(verify("correct horse".into(), Some(a.clone())).await.unwrap());
+        assert!(
+            verify("correct horse".into(), Some(a.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse".into(), Some(a)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

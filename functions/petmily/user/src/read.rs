@@ -54,7 +54,9 @@ impl From<&Sitter> for SitterView {
 pub async fn get(d: &Deps, id: Id, cx: &Call) -> AppResult<Json<Member>> {
     let caller = petmily_events::caller(cx)?;
     if caller.subject != id.as_str() && !caller.has_role(ROLE_ADMIN) {
-        return Err(AppError::Forbidden("only the member or an admin may read a member".into()));
+        return Err(AppError::Forbidden(
+            "only the member or an admin may read a member".into(),
+        ));
     }
     Ok(Json(Member::from(&d.accounts.find(id.as_str()).await?.doc)))
 }
@@ -72,7 +74,9 @@ pub struct AddressFilter {
 pub async fn available(d: &Deps, q: List<AddressFilter>, _: &Call) -> AppResult<Page<SitterView>> {
     let text = match q.filter.address {
         Some(a) if a.chars().count() > 200 => {
-            return Err(AppError::invalid("`address` must be at most 200 characters"));
+            return Err(AppError::invalid(
+                "`address` must be at most 200 characters",
+            ));
         }
         Some(a) => a.trim().to_owned(),
         None => String::new(),
@@ -93,7 +97,12 @@ pub async fn available(d: &Deps, q: List<AddressFilter>, _: &Call) -> AppResult<
                 },
             )
             .await?;
-        items.extend(page.items.iter().filter(|s| s.serves(&text)).map(SitterView::from));
+        items.extend(
+            page.items
+                .iter()
+                .filter(|s| s.serves(&text))
+                .map(SitterView::from),
+        );
         cursor = page.next_cursor;
         if cursor.is_none() || items.len() >= q.page.limit {
             break;
@@ -116,9 +125,12 @@ pub struct StatusFilter {
 /// Sitters by status, oldest first: what an admin decides on.
 pub async fn sitters(d: &Deps, q: List<StatusFilter>, _: &Call) -> AppResult<Page<SitterView>> {
     let status = q.filter.status.unwrap_or_default();
-    Ok(d
-        .sitters
-        .list(Lookup::By(BY_STATUS, status.as_str().into()), Order::Oldest, &q.page)
+    Ok(d.sitters
+        .list(
+            Lookup::By(BY_STATUS, status.as_str().into()),
+            Order::Oldest,
+            &q.page,
+        )
         .await?
         .map(|s| SitterView::from(&s)))
 }

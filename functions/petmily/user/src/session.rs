@@ -100,7 +100,14 @@ pub async fn start(d: &Deps, account: &Account, cx: &Call) -> AppResult<TokenPai
         login_id: account.id.clone(),
         used: false,
     };
-    let refresh = tokens.issue(&account.id, &[], TokenKind::Refresh, &record.id, cx.now, REFRESH_TTL)?;
+    let refresh = tokens.issue(
+        &account.id,
+        &[],
+        TokenKind::Refresh,
+        &record.id,
+        cx.now,
+        REFRESH_TTL,
+    )?;
     let mut tx = Tx::new();
     tx.put(&family, 0)?;
     tx.put(&record, 0)?;
@@ -179,8 +186,14 @@ pub async fn rotate(d: &Deps, raw: &str, cx: &Call) -> AppResult<TokenPair> {
     .await?;
     match outcome {
         Some(Rotation::Rotated(account, jti)) => {
-            let refresh =
-                tokens.issue(&account.id, &[], TokenKind::Refresh, &jti, cx.now, REFRESH_TTL)?;
+            let refresh = tokens.issue(
+                &account.id,
+                &[],
+                TokenKind::Refresh,
+                &jti,
+                cx.now,
+                REFRESH_TTL,
+            )?;
             pair(&account, refresh, cx, tokens)
         }
         Some(Rotation::Replayed) | None => Err(refused("replayed")),

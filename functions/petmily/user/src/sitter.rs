@@ -47,10 +47,14 @@ pub async fn apply(d: &Deps, Json(cmd): Json<Apply>, cx: &Call) -> AppResult<Cre
         experience: cmd.experience.get() as u32,
     };
     let sitter = match d.sitters.get(&login_id).await? {
-        None => aggregate::create(&d.sitters, Tx::new(), Sitter::default().decide(apply)?, cx)
-            .await?
-            .state,
-        Some(_) => aggregate::update(&d.sitters, &login_id, cx, |s| Ok(s.decide(apply.clone())?)).await?,
+        None => {
+            aggregate::create(&d.sitters, Tx::new(), Sitter::default().decide(apply)?, cx)
+                .await?
+                .state
+        }
+        Some(_) => {
+            aggregate::update(&d.sitters, &login_id, cx, |s| Ok(s.decide(apply.clone())?)).await?
+        }
     };
     Ok(Created::at(
         petmily_events::path(&format!("/api/v1/user/{login_id}")),
@@ -100,8 +104,13 @@ pub async fn decide(
         Decision::Approved => SitterCmd::Approve { by },
         Decision::Rejected => SitterCmd::Reject { by },
     };
-    let sitter =
-        aggregate::update(&d.sitters, &login_id, cx, |s| Ok(s.decide(command.clone())?)).await?;
+    let sitter = aggregate::update(
+        &d.sitters,
+        &login_id,
+        cx,
+        |s| Ok(s.decide(command.clone())?),
+    )
+    .await?;
     Ok(Json(SitterView::from(&sitter)))
 }
 

@@ -131,7 +131,15 @@ mod tests {
         for ok in ["kim", "a.b_c-9", &"x".repeat(32)] {
             assert!(is_login_id(ok), "{ok}");
         }
-        for bad in ["ki", "Kim", "kim lee", "김민지", &"x".repeat(33), "kim/..", ""] {
+        for bad in [
+            "ki",
+            "Kim",
+            "kim lee",
+            "김민지",
+            &"x".repeat(33),
+            "kim/..",
+            "",
+        ] {
             assert!(!is_login_id(bad), "{bad}");
         }
     }
