@@ -9,6 +9,7 @@ pub fn all() -> Vec<System> {
         family_system::system(),
         moving_system::system(),
         packing_system::system(),
+        petmily_system::system(),
     ]
 }
 
