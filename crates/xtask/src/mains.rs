@@ -32,11 +32,13 @@ pub fn files(system: &System) -> Vec<(PathBuf, String)> {
     let sources = sources(system);
     for context in &system.contexts {
         for f in context.functions() {
+            // The context by a short name, so the call fits rustfmt's line whatever the names.
             let body = format!(
                 "//! The `{name}` Lambda. {GENERATED}\n\n\
+                 use {ty} as Context;\n\n\
                  #[tokio::main]\n\
                  async fn main() -> Result<(), lambda::Error> {{\n    \
-                 lambda::run::<{ty}>(\"{name}\").await\n\
+                 lambda::run::<Context>(\"{name}\").await\n\
                  }}\n",
                 name = f.name,
                 ty = context.type_path,
@@ -47,10 +49,10 @@ pub fn files(system: &System) -> Vec<(PathBuf, String)> {
             let name = publisher_name(context.id);
             let body = format!(
                 "//! The `{name}` Lambda: publishes what {id}'s table records. {GENERATED}\n\n\
-                 use kernel::BoundedContext;\n\n\
+                 use {ty} as Context;\n\n\
                  #[tokio::main]\n\
                  async fn main() -> Result<(), lambda::Error> {{\n    \
-                 lambda::run_publisher(<{ty} as BoundedContext>::ID).await\n\
+                 lambda::run_publisher(<Context as kernel::BoundedContext>::ID).await\n\
                  }}\n",
                 id = context.id,
                 ty = context.type_path,
