@@ -183,6 +183,36 @@ impl Api {
         .await;
     }
 
+    /// Asserts that `/<system>/openapi.json` documents each of `routes` (`(path, method)`, the
+    /// path with the system's prefix) and exactly as many operations as the system has public
+    /// routes: internal functions stay out of it.
+    pub async fn assert_openapi_documents(&self, system: &str, routes: &[(&str, &str)]) {
+        let doc = self.get(&format!("/{system}/openapi.json")).await;
+        assert_eq!(doc.status, 200, "{:?}", doc.body);
+        let paths = doc.body["paths"].as_object().unwrap();
+        for (path, method) in routes {
+            assert!(paths[*path][*method].is_object(), "{method} {path} missing");
+        }
+        let functions = self.get("/admin/functions").await.body;
+        let public_routes: usize = functions
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["internal"] == false)
+            .filter(|f| {
+                f["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(&format!("{system}-")))
+            })
+            .map(|f| f["routes"].as_array().map_or(0, Vec::len))
+            .sum();
+        let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(
+            documented, public_routes,
+            "every public route and only those"
+        );
+    }
+
     pub async fn stop(&mut self) {
         if let Some(g) = self.gateway.take() {
             g.stop().await;
