@@ -109,6 +109,7 @@ async fn seed_moving(m: &Deployment) {
             location: location.into(),
             cost,
             move_type: MoveType::Packing,
+            at_ms: 0,
         })
         .unwrap();
     aggregate::create(&requests, Tx::new(), events, &cx)
