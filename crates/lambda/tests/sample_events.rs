@@ -132,6 +132,81 @@ async fn seed_packing(m: &Deployment) {
     m.stores["orderinfo"].commit(tx.into_inner()).await.unwrap();
 }
 
+/// The call and the company the moving samples name, as the flow would have left them: the
+/// call CONFIRMED with the company serving it, movemanage's request, the customer's row.
+async fn seed_moving(m: &Deployment) {
+    use moving_customer::view::Moverinfo;
+    use moving_events::{MoveType, SAMPLE_CALL_ID, SAMPLE_COMPANY_ID};
+    use moving_moveassign::domain::{AssignCmd, Company, CompanyStatus, Moverassign, Order};
+    use moving_movecall::domain::{Movercall, MovercallCmd};
+    use moving_movemanage::domain::{ManageCmd, Movermanage};
+
+    let cx = kernel::Call::new(None);
+    // What the samples' request bodies carry (from their schemas' examples).
+    let (tel, location, cost) = ("01012345678", "Hall A", 2);
+    let calls = Repo::<Movercall>::new(m.stores["movecall"].clone());
+    let events = Movercall::default()
+        .decide(MovercallCmd::Call {
+            id: SAMPLE_CALL_ID.into(),
+            tel: tel.into(),
+            location: location.into(),
+            cost,
+            move_type: MoveType::Packing,
+        })
+        .unwrap();
+    let called = aggregate::create(&calls, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    let requests = Repo::<Movermanage>::new(m.stores["movemanage"].clone());
+    let events = Movermanage::default()
+        .decide(ManageCmd::Request {
+            order_id: SAMPLE_CALL_ID.into(),
+            tel: tel.into(),
+            location: location.into(),
+            cost,
+            move_type: MoveType::Packing,
+            at_ms: 0,
+        })
+        .unwrap();
+    aggregate::create(&requests, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    let company = Company {
+        id: SAMPLE_COMPANY_ID.into(),
+        name: "Mapo Movers".into(),
+        tel: "0212345678".into(),
+        regions: vec![location.into()],
+        move_types: vec![MoveType::Packing],
+        status: CompanyStatus::Available,
+        order_id: None,
+    };
+    let busy = company.take(SAMPLE_CALL_ID).unwrap();
+    let assignments = Repo::<Moverassign>::new(m.stores["moveassign"].clone());
+    let events = Moverassign::default()
+        .decide(AssignCmd::Assign {
+            order: Order {
+                order_id: SAMPLE_CALL_ID.into(),
+                tel: tel.into(),
+                location: location.into(),
+                move_type: MoveType::Packing,
+            },
+            taken: Some(busy.clone()),
+        })
+        .unwrap();
+    let mut tx = Tx::new();
+    tx.put(&busy, 0).unwrap();
+    aggregate::create(&assignments, tx, events, &cx)
+        .await
+        .unwrap();
+
+    let row = Moverinfo::default().project(&called.events[0]).unwrap();
+    let mut tx = Tx::new();
+    tx.put(&row, 0).unwrap();
+    m.stores["customer"].commit(tx.into_inner()).await.unwrap();
+}
+
 /// What a system's samples need: the data they name, which samples change it (run last), and
 /// the status each request answers when it is not 200.
 struct Fixture {
@@ -161,6 +236,16 @@ fn fixture(system: &str) -> Fixture {
                 ("packing-payment-pay", 201),
                 // The sample's task was packed by the pack sample before it.
                 ("packing-productpacking-reject", 409),
+            ],
+        },
+        "moving" => Fixture {
+            seed: |m| Box::pin(seed_moving(m)),
+            destructive: &["moving-movecall-cancel", "moving-movemanage-withdraw"],
+            statuses: &[
+                ("moving-movecall-call", 201),
+                ("moving-movemanage-request", 201),
+                ("moving-moveassign-register", 201),
+                ("moving-movecall-cancel", 202),
             ],
         },
         other => panic!("system {other} has no sample fixture: add what its samples name here"),

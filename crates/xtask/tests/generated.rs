@@ -213,6 +213,57 @@ fn internal_functions_have_no_route_and_only_their_callers_may_invoke_them() {
 }
 
 #[test]
+fn only_a_notifying_context_gets_the_notification_topic_and_may_publish_to_it() {
+    let mut seen = 0;
+    for system in systems::all() {
+        let template = Template::of(&system);
+        let topic = template.resource(xtask::template::NOTIFICATIONS_TOPIC);
+        assert_eq!(
+            topic.is_some(),
+            system.contexts.iter().any(|c| c.notifies),
+            "{}: a topic exactly when a context notifies",
+            system.name
+        );
+        if let Some(topic) = topic {
+            assert_eq!(topic["Type"], "AWS::SNS::Topic");
+        }
+        for context in &system.contexts {
+            for f in context.functions() {
+                let id = xtask::template::logical_id(system.name, f.name);
+                let props = &template.resource(&id).unwrap()["Properties"];
+                let env = &props["Environment"]["Variables"];
+                assert_eq!(
+                    env.get("NOTIFY_TOPIC_ARN").is_some(),
+                    context.notifies,
+                    "{}",
+                    f.name
+                );
+                let publishes =
+                    support::statements(template.resource(&format!("{id}Role")).unwrap())
+                        .iter()
+                        .any(|st| {
+                            support::strings(&st["Action"]).contains(&"sns:Publish")
+                                && support::resource_values(&st["Resource"]).iter().any(|r| {
+                                    // `!Ref NotificationsTopic`, a tagged value
+                                    format!("{r:?}").contains(xtask::template::NOTIFICATIONS_TOPIC)
+                                })
+                        });
+                assert_eq!(
+                    publishes, context.notifies,
+                    "{} publishes notifications",
+                    f.name
+                );
+                seen += usize::from(context.notifies);
+            }
+        }
+    }
+    assert!(
+        seen > 0,
+        "some system notifies, so this test checks something"
+    );
+}
+
+#[test]
 fn a_system_with_a_token_policy_gets_an_authorizer_on_its_protected_routes_only() {
     let system = support::system_with_auth();
     let template = Template::of(&system);

@@ -337,10 +337,36 @@ fn publisher(context: ContextId) -> Vec<(String, Y)> {
     out
 }
 
+/// The logical id of a system's notification topic: the messages its contexts send to people
+/// (`BoundedContext::NOTIFIES`), for a real messaging integration to subscribe to.
+pub const NOTIFICATIONS_TOPIC: &str = "NotificationsTopic";
+
+/// Whether any context of `system` sends notifications (it then has a notification topic).
+pub fn notifies(system: &System) -> bool {
+    system.contexts.iter().any(|c| c.notifies)
+}
+
+fn notifications_topic(system: &System) -> Y {
+    map([
+        ("Type", s("AWS::SNS::Topic")),
+        (
+            "Properties",
+            map([("TopicName", names::notifications(system.name))]),
+        ),
+    ])
+}
+
 /// The variables of every function of `context`: its table, the internal routes it may call,
-/// its declared settings (with their defaults) and its secrets' ARNs.
+/// its declared settings (with their defaults), its secrets' ARNs and, if it notifies, the
+/// notification topic.
 fn environment(system: &System, context: &kernel::Context, table: &str) -> Vec<(String, Y)> {
     let mut env = vec![("TABLE_NAME".to_owned(), r#ref(table))];
+    if context.notifies {
+        env.push((
+            lambda::platform::NOTIFY_TOPIC_ARN.to_owned(),
+            r#ref(NOTIFICATIONS_TOPIC),
+        ));
+    }
     let routes = internal_routes(system, context.id);
     if !routes.is_empty() {
         env.push((
@@ -383,6 +409,9 @@ fn grants(system: &System, context: &kernel::Context, table: &str, read_only: bo
             .iter()
             .map(|s| Grant::Secret(secret_id(s.name))),
     );
+    if context.notifies {
+        grants.push(Grant::Publish(NOTIFICATIONS_TOPIC.to_owned()));
+    }
     grants
 }
 
@@ -531,6 +560,9 @@ pub fn system(system: &System) -> String {
     let mut resources: Vec<(String, Y)> = Vec::new();
     for name in secrets(system) {
         resources.push((secret_id(name), secret(system, name)));
+    }
+    if notifies(system) {
+        resources.push((NOTIFICATIONS_TOPIC.to_owned(), notifications_topic(system)));
     }
     for context in &system.contexts {
         let ctx = context.id;

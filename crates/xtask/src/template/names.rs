@@ -51,6 +51,11 @@ pub fn topic(context: ContextId) -> Y {
     ))
 }
 
+/// A system's notification topic (a standard topic: messages to people need no order).
+pub fn notifications(system: &str) -> Y {
+    sub(prefixed(&format!("{system}-notifications")))
+}
+
 pub fn table(context: ContextId) -> Y {
     sub(prefixed(&format!("{}-{}", context.system, context.name)))
 }

@@ -43,6 +43,8 @@ pub const MESSAGES_LIVE: LiveStream = LiveStream {
 
 impl BoundedContext for CustomerContext {
     const ID: ContextId = CUSTOMER;
+    /// KakaoTalk messages: recorded and streamed locally, an SNS topic on AWS.
+    const NOTIFIES: bool = true;
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {

@@ -196,6 +196,18 @@ pub struct MovermanageAssigned {
     pub move_type: MoveType,
     #[schema(example = 2500000)]
     pub cost: u64,
+    /// When movemanage took it (ms since the epoch): requests whose call is still unknown long
+    /// after this are withdrawn as orphans.
+    #[schema(example = 1796124000000i64)]
+    pub requested_at_ms: i64,
+}
+
+/// movecall recorded the call of this request (it learnt so from `MovercallCalled`, or by asking).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MovermanageCallRecorded {
+    #[schema(example = "01KACALL000000000000000001")]
+    pub order_id: String,
 }
 
 /// The request turned CONFIRMED: a company was assigned.
@@ -278,6 +290,7 @@ events!(
     MovercallCancelled,
     MovercallCancelConfirmed,
     MovermanageAssigned,
+    MovermanageCallRecorded,
     MovermanageConfirmed,
     MovermanageFailed,
     MovermanageCancelled,
@@ -309,6 +322,7 @@ pub fn samples() -> Vec<kernel::Envelope> {
         E::sample::<MovercallCancelled>(MOVECALL, "Movercall", "callId"),
         E::sample::<MovercallCancelConfirmed>(MOVECALL, "Movercall", "callId"),
         E::sample::<MovermanageAssigned>(MOVEMANAGE, "Movermanage", "orderId"),
+        E::sample::<MovermanageCallRecorded>(MOVEMANAGE, "Movermanage", "orderId"),
         E::sample::<MovermanageConfirmed>(MOVEMANAGE, "Movermanage", "orderId"),
         E::sample::<MovermanageFailed>(MOVEMANAGE, "Movermanage", "orderId"),
         E::sample::<MovermanageCancelled>(MOVEMANAGE, "Movermanage", "orderId"),
@@ -332,6 +346,7 @@ mod tests {
                 "MovercallCancelled" => e.payload::<MovercallCancelled>().map(drop),
                 "MovercallCancelConfirmed" => e.payload::<MovercallCancelConfirmed>().map(drop),
                 "MovermanageAssigned" => e.payload::<MovermanageAssigned>().map(drop),
+                "MovermanageCallRecorded" => e.payload::<MovermanageCallRecorded>().map(drop),
                 "MovermanageConfirmed" => e.payload::<MovermanageConfirmed>().map(drop),
                 "MovermanageFailed" => e.payload::<MovermanageFailed>().map(drop),
                 "MovermanageCancelled" => e.payload::<MovermanageCancelled>().map(drop),

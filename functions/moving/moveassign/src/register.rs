@@ -29,6 +29,7 @@ pub struct RegisterCompany {
     #[schema(example = json!(["mapo", "seodaemun"]))]
     pub regions: Vec<Region>,
     /// PACKING and/or HALF_PACKING.
+    #[schema(example = json!(["PACKING", "HALF_PACKING"]))]
     pub move_types: Vec<MoveType>,
 }
 

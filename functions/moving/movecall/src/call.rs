@@ -1,10 +1,11 @@
 //! `POST /movers` — a customer chooses the move type and calls a mover (requirement 1): movecall
 //! hands the call to movemanage synchronously, then records it (CALLED) and `MovercallCalled` in
 //! one write. movemanage down or its breaker open → refused at once (503 + Retry-After) and
-//! nothing recorded; a call that cannot be recorded after movemanage took it is withdrawn there.
+//! nothing recorded; a call that cannot be recorded after movemanage took it, or that took longer
+//! than the deadline (movemanage's orphan sweep may be about to withdraw it), is withdrawn there.
 
 use kernel::{
-    AppResult, Call, Tx, aggregate,
+    AppError, AppResult, Call, Tx, aggregate,
     aggregate::Decide,
     input::Json,
     output::Created,
@@ -57,16 +58,26 @@ pub async fn call(
         move_type: order.move_type,
     })?;
     d.movemanage.request(&order, cx).await?;
+    if cx.elapsed() > d.deadline {
+        withdraw(d, &id, cx).await;
+        return Err(AppError::unavailable("moving/movemanage", 1));
+    }
     match aggregate::create(&d.calls, Tx::new(), events, cx).await {
         Ok(created) => Ok(Created::at(
             moving_events::path(&format!("/movers/{id}")),
             created.state,
         )),
         Err(e) => {
-            if let Err(w) = d.movemanage.withdraw(&id, cx).await {
-                tracing::error!(call_id = %id, error = %w, "call not recorded and its request not withdrawn");
-            }
+            withdraw(d, &id, cx).await;
             Err(e)
         }
+    }
+}
+
+/// Withdraws the request of a call that will not be recorded; if movemanage cannot be reached
+/// now, its orphan sweep will.
+async fn withdraw(d: &Deps, id: &str, cx: &Call) {
+    if let Err(e) = d.movemanage.withdraw(id, cx).await {
+        tracing::warn!(call_id = %id, error = %e, "request not withdrawn now; movemanage's sweep will");
     }
 }

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `moving-movecall-call` | `POST /movers` (calls movemanage synchronously) | 1 |
 //! | `moving-movecall-list`, `moving-movecall-get` | `GET /movers[/{id}]` | 1 |
+//! | `moving-movecall-standing` | `GET /movers/{id}/standing` (internal: movemanage's orphan sweep asks) | 1 |
 //! | `moving-movecall-cancel` | `DELETE /movers/{id}` | 5 |
 //! | `moving-movecall-on-moverassign` | `MoverassignCompleted`, `MoverassignFailed`, `MoverassignCancelled` | 4, 5 |
 
@@ -14,10 +15,10 @@ pub mod movemanage;
 pub mod on_moverassign;
 pub mod read;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use http::Method;
-use kernel::{BoundedContext, ContextId, Event, FnSpec, Platform, Repo};
+use kernel::{BoundedContext, ContextId, Event, FnSpec, Platform, Repo, Setting};
 use moving_events::{
     MOVEASSIGN, MOVECALL, MOVEMANAGE, MoverassignCancelled, MoverassignCompleted, MoverassignFailed,
 };
@@ -32,17 +33,28 @@ pub struct MovecallContext;
 pub struct Deps {
     pub calls: Repo<Movercall>,
     pub movemanage: Arc<dyn Movemanage>,
+    /// A call whose request took longer than this is withdrawn and refused (503).
+    pub deadline: Duration,
 }
+
+/// How long a call may take to hand its request to movemanage before it gives up.
+pub const DEADLINE_MS: Setting = Setting::new(
+    "MOVECALL_DEADLINE_MS",
+    "10000",
+    "Milliseconds a call may spend handing its request to movemanage before it withdraws it and answers 503; keep it well below MOVEMANAGE_HOLD_SECONDS.",
+);
 
 impl BoundedContext for MovecallContext {
     const ID: ContextId = MOVECALL;
     const CALLS: &'static [ContextId] = &[MOVEMANAGE];
+    const SETTINGS: &'static [Setting] = &[DEADLINE_MS];
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
         Ok(Deps {
             calls: Repo::new(p.store(MOVECALL)?),
             movemanage: Arc::new(MovemanageOverHttp(p.caller(MOVECALL, MOVEMANAGE)?)),
+            deadline: Duration::from_millis(DEADLINE_MS.read(p)?),
         })
     }
 
@@ -59,6 +71,14 @@ impl BoundedContext for MovecallContext {
                 read::get,
             )
             .summary("Read a call"),
+            FnSpec::http(
+                "moving-movecall-standing",
+                Method::GET,
+                "/movers/{id}/standing",
+                read::standing,
+            )
+            .internal()
+            .summary("Whether movecall recorded a call (movemanage's orphan sweep asks)"),
             FnSpec::http(
                 "moving-movecall-cancel",
                 Method::DELETE,

@@ -1,4 +1,4 @@
-//! `GET /movers?tel=`, `GET /movers/{id}`.
+//! `GET /movers?tel=`, `GET /movers/{id}`, and `GET /movers/{id}/standing` (internal).
 
 use kernel::{
     AppResult, Call, Lookup, Order, Page,
@@ -6,12 +6,12 @@ use kernel::{
     validate::Id,
 };
 use moving_events::Tel;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     Deps,
-    domain::{BY_TEL, Movercall},
+    domain::{BY_TEL, CallStatus, Movercall},
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,4 +33,21 @@ pub async fn list(d: &Deps, q: List<CallFilter>, _: &Call) -> AppResult<Page<Mov
 
 pub async fn get(d: &Deps, id: Id, _: &Call) -> AppResult<Json<Movercall>> {
     Ok(Json(d.calls.find(id.as_str()).await?.doc))
+}
+
+/// What movecall's record says about a call, for movemanage's orphan sweep.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    pub call_id: String,
+    pub status: CallStatus,
+}
+
+/// 404 when movecall never recorded the call.
+pub async fn standing(d: &Deps, id: Id, _: &Call) -> AppResult<Json<Standing>> {
+    let call = d.calls.find(id.as_str()).await?.doc;
+    Ok(Json(Standing {
+        call_id: call.id,
+        status: call.status,
+    }))
 }

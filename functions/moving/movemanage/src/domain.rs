@@ -1,10 +1,11 @@
 //! 이사업체관리 요청 (an assignment request, one per call; its id is the call's `orderId`):
 //! ASSIGN_REQUESTED when taken, CONFIRMED when a company is assigned, FAILED when none could be,
-//! CANCEL_REQUESTED when the call is cancelled. Pure.
+//! CANCEL_REQUESTED when the call is cancelled (or was never recorded: an orphan). Pure.
 
-use kernel::{Aggregate, Document, aggregate::Decide};
+use kernel::{Aggregate, Document, Keys, Slot, aggregate::Decide};
 use moving_events::{
-    MoveType, MovermanageAssigned, MovermanageCancelled, MovermanageConfirmed, MovermanageFailed,
+    MoveType, MovermanageAssigned, MovermanageCallRecorded, MovermanageCancelled,
+    MovermanageConfirmed, MovermanageFailed,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,6 +33,23 @@ pub struct Movermanage {
     pub status: ManageStatus,
     /// The assigned company's name, once CONFIRMED.
     pub mover: Option<String>,
+    /// When it was taken (ms since the epoch).
+    pub requested_at_ms: i64,
+    /// Whether movecall is known to have recorded the call.
+    pub call_recorded: bool,
+}
+
+/// Requests whose call is not known to be recorded (`UNRECORDED`), for the orphan sweep.
+pub const BY_UNRECORDED: Slot = Slot::A;
+pub const UNRECORDED: &str = "UNRECORDED";
+
+impl Movermanage {
+    /// Whether the orphan sweep should ask movecall about this request at `now_ms`.
+    pub fn may_be_orphan(&self, now_ms: i64, hold_ms: i64) -> bool {
+        !self.call_recorded
+            && self.status != ManageStatus::CancelRequested
+            && now_ms - self.requested_at_ms >= hold_ms
+    }
 }
 
 impl Document for Movermanage {
@@ -39,12 +57,20 @@ impl Document for Movermanage {
     fn id(&self) -> &str {
         &self.id
     }
+    fn keys(&self) -> Keys {
+        let unknown = !self.call_recorded && self.status != ManageStatus::CancelRequested;
+        Keys {
+            a: unknown.then(|| UNRECORDED.to_owned()),
+            b: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "eventType", content = "payload")]
 pub enum MovermanageEvent {
     MovermanageAssigned(MovermanageAssigned),
+    MovermanageCallRecorded(MovermanageCallRecorded),
     MovermanageConfirmed(MovermanageConfirmed),
     MovermanageFailed(MovermanageFailed),
     MovermanageCancelled(MovermanageCancelled),
@@ -58,7 +84,10 @@ pub enum ManageCmd {
         location: String,
         cost: u64,
         move_type: MoveType,
+        at_ms: i64,
     },
+    /// movecall has recorded the call.
+    CallRecorded,
     Confirm {
         mover: String,
     },
@@ -94,6 +123,7 @@ impl Decide for Movermanage {
                 location,
                 cost,
                 move_type,
+                at_ms,
             } => {
                 if self.id.is_empty() {
                     return Ok(vec![E::MovermanageAssigned(MovermanageAssigned {
@@ -102,6 +132,7 @@ impl Decide for Movermanage {
                         location,
                         move_type,
                         cost,
+                        requested_at_ms: at_ms,
                     })]);
                 }
                 let same = (&self.tel, &self.location, self.cost, self.move_type)
@@ -112,6 +143,13 @@ impl Decide for Movermanage {
                     Err(Refusal::RequestedOtherwise(order_id))
                 }
             }
+            ManageCmd::CallRecorded => Ok(if self.call_recorded || self.id.is_empty() {
+                vec![]
+            } else {
+                vec![E::MovermanageCallRecorded(MovermanageCallRecorded {
+                    order_id,
+                })]
+            }),
             ManageCmd::Confirm { mover } => Ok(match self.status {
                 ManageStatus::AssignRequested => {
                     vec![E::MovermanageConfirmed(MovermanageConfirmed {
@@ -152,8 +190,11 @@ impl Aggregate for Movermanage {
                     move_type: e.move_type,
                     status: ManageStatus::AssignRequested,
                     mover: None,
+                    requested_at_ms: e.requested_at_ms,
+                    call_recorded: false,
                 };
             }
+            MovermanageEvent::MovermanageCallRecorded(_) => self.call_recorded = true,
             MovermanageEvent::MovermanageConfirmed(e) => {
                 self.status = ManageStatus::Confirmed;
                 self.mover = Some(e.mover.clone());
@@ -180,6 +221,7 @@ mod tests {
             location: "mapo".into(),
             cost,
             move_type: MoveType::HalfPacking,
+            at_ms: 5,
         }
     }
 
@@ -190,6 +232,7 @@ mod tests {
             location: "mapo".into(),
             move_type: MoveType::HalfPacking,
             cost: 100,
+            requested_at_ms: 5,
         })
     }
 
@@ -248,6 +291,28 @@ mod tests {
                 order_id: "o1".into(),
             })]);
         assert_eq!(m.status, ManageStatus::Failed);
+    }
+
+    #[test]
+    fn a_request_is_an_orphan_suspect_until_its_call_is_known_and_only_after_the_hold() {
+        let m = given::<Movermanage>([assigned()]).state().clone();
+        assert!(!m.may_be_orphan(10, 60), "still within the hold");
+        assert!(m.may_be_orphan(65, 60));
+        let recorded = MovermanageEvent::MovermanageCallRecorded(MovermanageCallRecorded {
+            order_id: "o1".into(),
+        });
+        let m = given::<Movermanage>([assigned()])
+            .when(ManageCmd::CallRecorded)
+            .then([recorded.clone()]);
+        assert!(!m.may_be_orphan(1_000, 60));
+        assert_eq!(m.keys().a, None);
+        given::<Movermanage>([assigned(), recorded])
+            .when(ManageCmd::CallRecorded)
+            .then_nothing();
+        let cancelled = given::<Movermanage>([assigned(), cancelled()])
+            .state()
+            .clone();
+        assert!(!cancelled.may_be_orphan(1_000, 60), "already withdrawn");
     }
 
     #[test]

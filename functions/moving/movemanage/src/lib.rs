@@ -8,33 +8,57 @@
 //! | `moving-movemanage-list`, `moving-movemanage-get` | `GET /movermanages[/{id}]` | 2 |
 //! | `moving-movemanage-on-call-cancelled` | `MovercallCancelled` | 5 |
 //! | `moving-movemanage-on-moverassign` | `MoverassignCompleted`, `MoverassignFailed` | 4 |
+//! | `moving-movemanage-on-called` | `MovercallCalled` (the request is no orphan) | 1 |
+//! | `moving-movemanage-withdraw-orphans` | every 30 s (requests of calls never recorded) | 1 |
 
 pub mod domain;
+pub mod orphans;
 pub mod policy;
 pub mod read;
 pub mod request;
 
+use std::{sync::Arc, time::Duration};
+
 use http::Method;
-use kernel::{BoundedContext, ContextId, Event, FnSpec, Platform, Repo};
+use kernel::{BoundedContext, ContextId, Event, FnSpec, Platform, Repo, Setting};
 use moving_events::{
-    MOVEASSIGN, MOVECALL, MOVEMANAGE, MoverassignCompleted, MoverassignFailed, MovercallCancelled,
+    MOVEASSIGN, MOVECALL, MOVEMANAGE, MoverassignCompleted, MoverassignFailed, MovercallCalled,
+    MovercallCancelled,
 };
 
-use crate::domain::Movermanage;
+use crate::{
+    domain::Movermanage,
+    orphans::{Calls, CallsOverHttp},
+};
 
 pub struct MovemanageContext;
 
 pub struct Deps {
     pub requests: Repo<Movermanage>,
+    /// Asks movecall whether it recorded a call (the orphan sweep).
+    pub calls: Arc<dyn Calls>,
+    /// How old a request whose call is unknown must be before the sweep asks about it.
+    pub hold: Duration,
 }
+
+/// How long a request may wait for its call to be known before the sweep asks movecall.
+pub const HOLD_SECONDS: Setting = Setting::new(
+    "MOVEMANAGE_HOLD_SECONDS",
+    "60",
+    "Seconds a request whose call is not known to be recorded waits before the orphan sweep asks movecall about it; keep it well above MOVECALL_DEADLINE_MS.",
+);
 
 impl BoundedContext for MovemanageContext {
     const ID: ContextId = MOVEMANAGE;
+    const CALLS: &'static [ContextId] = &[MOVECALL];
+    const SETTINGS: &'static [Setting] = &[HOLD_SECONDS];
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {
         Ok(Deps {
             requests: Repo::new(p.store(MOVEMANAGE)?),
+            calls: Arc::new(CallsOverHttp(p.caller(MOVEMANAGE, MOVECALL)?)),
+            hold: Duration::from_secs(HOLD_SECONDS.read(p)?),
         })
     }
 
@@ -75,6 +99,17 @@ impl BoundedContext for MovemanageContext {
                 MOVECALL,
                 &[MovercallCancelled::TYPE],
                 policy::on_movercall_cancelled,
+            ),
+            FnSpec::on(
+                policy::ON_CALLED,
+                MOVECALL,
+                &[MovercallCalled::TYPE],
+                policy::on_called,
+            ),
+            FnSpec::every(
+                orphans::NAME,
+                Duration::from_secs(30),
+                orphans::withdraw_orphans,
             ),
             FnSpec::on(
                 policy::ON_MOVERASSIGN,

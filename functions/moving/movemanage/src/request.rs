@@ -41,6 +41,7 @@ pub async fn request(
         location: r.location.into_string(),
         cost: r.cost.get() as u64,
         move_type: r.move_type,
+        at_ms: cx.now_ms(),
     };
     let location = moving_events::path(&format!("/movermanages/{order_id}"));
     if let Some(existing) = d.requests.get(&order_id).await? {

@@ -515,6 +515,9 @@ async fn an_outside_client_cannot_reach_movemanages_internal_functions() {
     let withdraw = api.delete(&format!("/moving/movermanages/{id}")).await;
     assert!([404, 405].contains(&withdraw.status), "{withdraw:?}");
     withdraw.assert_problem(withdraw.status);
+    api.get(&format!("/moving/movers/{id}/standing"))
+        .await
+        .assert_problem(404);
 
     api.drained().await;
     assert_eq!(before, recorded(&api).await, "nothing changed");
@@ -547,7 +550,8 @@ async fn an_outside_client_cannot_reach_movemanages_internal_functions() {
     let paths = spec["paths"].as_object().unwrap();
     assert!(
         paths["/moving/movermanages"].get("post").is_none()
-            && paths["/moving/movermanages/{id}"].get("delete").is_none(),
+            && paths["/moving/movermanages/{id}"].get("delete").is_none()
+            && paths.keys().all(|p| !p.contains("standing")),
         "internal functions are not in the public API: {paths:?}"
     );
 }
@@ -617,4 +621,70 @@ async fn the_customers_messages_stream_live() {
     );
     let bad = api.get("/moving/moverinfos/messages/live?tel=a%20b").await;
     bad.assert_problem(400);
+}
+
+#[tokio::test]
+async fn a_request_whose_call_was_never_recorded_is_withdrawn_and_frees_its_company() {
+    let api = support::start_with(|c| {
+        c.settings
+            .insert("MOVEMANAGE_HOLD_SECONDS".into(), "0".into());
+    })
+    .await;
+    let company = api.company("Mapo Movers", &["mapo"], &["PACKING"]).await;
+    // movemanage took a request, as movecall's call would, for a call movecall then never
+    // recorded (the process died in between): moveassign assigns it the only company.
+    let orphan = api
+        .internal(
+            Method::POST,
+            "/moving/movermanages",
+            Some(json!({ "orderId": "orphan-1", "tel": TEL, "location": "mapo", "cost": 1, "moveType": "PACKING" })),
+        )
+        .await;
+    assert_eq!(orphan.status, 201, "{:?}", orphan.body);
+    eventually("the orphan holds the company", || async {
+        api.company_status(&company).await == "BUSY"
+    })
+    .await;
+    // A real call, recorded, waits for the company meanwhile (and fails: none is free).
+    let live = api.call("01077778888", "mapo", "PACKING").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.status_becomes(&live, "FAILED").await;
+    api.drained().await;
+
+    let sweep = "/admin/functions/moving-movemanage-withdraw-orphans/run";
+    let r = api.post(sweep, json!({})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    api.drained().await;
+    assert_eq!(
+        api.get("/moving/movermanages/orphan-1").await.body["status"],
+        "CANCEL_REQUESTED"
+    );
+    assert_eq!(api.company_status(&company).await, "AVAILABLE", "freed");
+    assert_eq!(
+        api.get(&format!("/moving/movermanages/{live}")).await.body["status"],
+        "FAILED",
+        "the recorded call's request is kept"
+    );
+    assert_eq!(api.get("/moving/movers/orphan-1").await.status, 404);
+    // Run again: nothing more happens.
+    api.post(sweep, json!({})).await;
+    api.drained().await;
+    let cancelled = api
+        .get("/admin/events?context=moving/movemanage&limit=1000")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["eventType"] == "MovermanageCancelled")
+        .count();
+    assert_eq!(cancelled, 1);
+    // And the next call gets the freed company.
+    let next = api.call(TEL, "mapo", "PACKING").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.status_becomes(&next, "CONFIRMED").await;
 }
