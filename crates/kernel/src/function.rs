@@ -297,6 +297,10 @@ pub trait BoundedContext: 'static {
     const SETTINGS: &'static [Setting] = &[];
     /// The secrets its `deps` reads.
     const SECRETS: &'static [SecretSpec] = &[];
+    /// Whether its `deps` asks for a notifier (`Platform::notifier`). The platform refuses one
+    /// to a context that does not declare it; on AWS only these get a notification topic and
+    /// the right to publish to it.
+    const NOTIFIES: bool = false;
     type Deps: Send + Sync + 'static;
     /// Builds the ports this context's functions use, from the platform's adapters.
     fn deps(platform: &dyn Platform) -> anyhow::Result<Self::Deps>;
@@ -313,6 +317,7 @@ pub struct Context {
     pub calls: &'static [ContextId],
     pub settings: &'static [Setting],
     pub secrets: &'static [SecretSpec],
+    pub notifies: bool,
     describe: fn() -> Vec<FnInfo>,
     build: fn(&dyn Platform) -> anyhow::Result<Vec<Function>>,
 }
@@ -325,12 +330,14 @@ impl Context {
             calls: C::CALLS,
             settings: C::SETTINGS,
             secrets: C::SECRETS,
+            notifies: C::NOTIFIES,
             describe: || C::functions().iter().map(|s| s.info().clone()).collect(),
             build: |p| {
                 let declared = Declared {
                     inner: p,
                     context: C::ID,
                     calls: C::CALLS,
+                    notifies: C::NOTIFIES,
                 };
                 let deps = Arc::new(C::deps(&declared)?);
                 Ok(C::functions()
@@ -356,6 +363,7 @@ struct Declared<'a> {
     inner: &'a dyn Platform,
     context: ContextId,
     calls: &'static [ContextId],
+    notifies: bool,
 }
 
 impl Platform for Declared<'_> {
@@ -377,6 +385,11 @@ impl Platform for Declared<'_> {
     }
 
     fn notifier(&self, context: ContextId) -> anyhow::Result<Arc<dyn crate::platform::Notifier>> {
+        anyhow::ensure!(
+            context == self.context && self.notifies,
+            "{context} asks for a notifier, but {} does not declare NOTIFIES = true",
+            self.context
+        );
         self.inner.notifier(context)
     }
 
@@ -525,4 +538,82 @@ fn is_kebab(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        error::AppError,
+        platform::{Notification, Notifier, Secrets},
+    };
+
+    const HERE: ContextId = ContextId::new("sys", "here");
+
+    struct Quiet;
+
+    #[async_trait::async_trait]
+    impl Notifier for Quiet {
+        async fn notify(&self, _: Notification) -> Result<(), AppError> {
+            Ok(())
+        }
+    }
+
+    /// A platform that only gives notifiers.
+    struct Notifying;
+
+    impl Platform for Notifying {
+        fn store(&self, _: ContextId) -> anyhow::Result<Arc<dyn crate::store::Store>> {
+            anyhow::bail!("no store here")
+        }
+        fn caller(&self, _: ContextId, _: ContextId) -> anyhow::Result<crate::sync::Caller> {
+            anyhow::bail!("no caller here")
+        }
+        fn notifier(&self, _: ContextId) -> anyhow::Result<Arc<dyn Notifier>> {
+            Ok(Arc::new(Quiet))
+        }
+        fn setting(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn secrets(&self) -> Arc<dyn Secrets> {
+            unimplemented!("not asked in these tests")
+        }
+    }
+
+    struct Silent;
+    struct Loud;
+
+    impl BoundedContext for Silent {
+        const ID: ContextId = HERE;
+        type Deps = ();
+        fn deps(p: &dyn Platform) -> anyhow::Result<()> {
+            p.notifier(HERE).map(drop)
+        }
+        fn functions() -> Vec<FnSpec<()>> {
+            Vec::new()
+        }
+    }
+
+    impl BoundedContext for Loud {
+        const ID: ContextId = HERE;
+        const NOTIFIES: bool = true;
+        type Deps = ();
+        fn deps(p: &dyn Platform) -> anyhow::Result<()> {
+            p.notifier(HERE).map(drop)
+        }
+        fn functions() -> Vec<FnSpec<()>> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn a_context_gets_a_notifier_only_when_it_declares_that_it_notifies() {
+        let refused = Context::of::<Silent>().build(&Notifying).err().map(|e| e.to_string());
+        assert!(
+            refused.as_deref().is_some_and(|e| e.contains("NOTIFIES")),
+            "{refused:?}"
+        );
+        assert!(Context::of::<Loud>().build(&Notifying).is_ok());
+        assert!(Context::of::<Loud>().notifies && !Context::of::<Silent>().notifies);
+    }
 }
