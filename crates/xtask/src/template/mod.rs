@@ -337,10 +337,32 @@ fn publisher(context: ContextId) -> Vec<(String, Y)> {
     out
 }
 
+/// The logical id of the topic a context that notifies people publishes to.
+pub fn notify_topic_id(context: ContextId) -> String {
+    format!("{}NotifyTopic", context_prefix(context))
+}
+
+/// The topic a context that declares `NOTIFIES` publishes its notifications to.
+fn notify_topic(context: ContextId) -> Y {
+    map([
+        ("Type", s("AWS::SNS::Topic")),
+        (
+            "Properties",
+            map([("TopicName", names::notify_topic(context))]),
+        ),
+    ])
+}
+
 /// The variables of every function of `context`: its table, the internal routes it may call,
-/// its declared settings (with their defaults) and its secrets' ARNs.
+/// its declared settings (with their defaults), its secrets' ARNs and its notification topic.
 fn environment(system: &System, context: &kernel::Context, table: &str) -> Vec<(String, Y)> {
     let mut env = vec![("TABLE_NAME".to_owned(), r#ref(table))];
+    if context.notifies {
+        env.push((
+            lambda::platform::NOTIFY_TOPIC_ARN.to_owned(),
+            r#ref(&notify_topic_id(context.id)),
+        ));
+    }
     let routes = internal_routes(system, context.id);
     if !routes.is_empty() {
         env.push((
@@ -383,6 +405,9 @@ fn grants(system: &System, context: &kernel::Context, table: &str, read_only: bo
             .iter()
             .map(|s| Grant::Secret(secret_id(s.name))),
     );
+    if context.notifies {
+        grants.push(Grant::Publish(notify_topic_id(context.id)));
+    }
     grants
 }
 
@@ -536,6 +561,9 @@ pub fn system(system: &System) -> String {
         let ctx = context.id;
         let table = format!("{}Table", context_prefix(ctx));
         resources.push((table, context_table(ctx, sources.contains(&ctx))));
+        if context.notifies {
+            resources.push((notify_topic_id(ctx), notify_topic(ctx)));
+        }
         if sources.contains(&ctx) {
             resources.extend(publisher(ctx));
         }

@@ -51,6 +51,14 @@ pub fn topic(context: ContextId) -> Y {
     ))
 }
 
+/// Where a context that notifies people publishes its notifications (`NOTIFY_TOPIC_ARN`).
+pub fn notify_topic(context: ContextId) -> Y {
+    sub(prefixed(&format!(
+        "{}-{}-notify",
+        context.system, context.name
+    )))
+}
+
 pub fn table(context: ContextId) -> Y {
     sub(prefixed(&format!("{}-{}", context.system, context.name)))
 }
