@@ -608,7 +608,10 @@ mod tests {
 
     #[test]
     fn a_context_gets_a_notifier_only_when_it_declares_that_it_notifies() {
-        let refused = Context::of::<Silent>().build(&Notifying).err().map(|e| e.to_string());
+        let refused = Context::of::<Silent>()
+            .build(&Notifying)
+            .err()
+            .map(|e| e.to_string());
         assert!(
             refused.as_deref().is_some_and(|e| e.contains("NOTIFIES")),
             "{refused:?}"
