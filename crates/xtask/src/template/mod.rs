@@ -360,7 +360,7 @@ fn environment(system: &System, context: &kernel::Context, table: &str) -> Vec<(
     if context.notifies {
         env.push((
             lambda::platform::NOTIFY_TOPIC_ARN.to_owned(),
-            r#ref(&notify_topic_id(context.id)),
+            r#ref(notify_topic_id(context.id)),
         ));
     }
     let routes = internal_routes(system, context.id);
