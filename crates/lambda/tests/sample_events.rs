@@ -110,9 +110,7 @@ async fn seed_family(m: &Deployment) {
                 active,
             })
             .unwrap();
-        family = more
-            .iter()
-            .fold(family, |f, e| kernel::Aggregate::apply(f, e));
+        family = more.iter().fold(family, kernel::Aggregate::apply);
         events.extend(more);
     }
     aggregate::create(&families, Tx::new(), events, &cx)
