@@ -57,6 +57,9 @@ impl PartialSchema for Point {
             )
             .required("lat")
             .required("lon")
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
             .examples([serde_json::json!({"lat": 37.5665, "lon": 126.978})])
             .into()
     }
