@@ -64,6 +64,11 @@ impl Api {
             .await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> reqwest::Result<Reply> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body))
+            .await
+    }
+
     pub async fn delete(&self, path: &str) -> reqwest::Result<Reply> {
         self.send(self.http.delete(format!("{}{path}", self.base)))
             .await

@@ -207,6 +207,118 @@ async fn seed_moving(m: &Deployment) {
     m.stores["customer"].commit(tx.into_inner()).await.unwrap();
 }
 
+/// The family the samples name: mom founded it, son asked to join; mom is moving; son has an
+/// alarm about it; location has one report of the move; the moveview shows it.
+async fn seed_family(m: &Deployment) {
+    use family_events::{
+        Point, SAMPLE_ALARM_ID, SAMPLE_LOC_ID, SAMPLE_MOVE_ID, route::GreatCircle,
+    };
+    let cx = kernel::Call::new(None);
+    let customers = Repo::<family_customer::domain::Customer>::new(m.stores["customer"].clone());
+    for (id, founder) in [("mom", true), ("son", false)] {
+        let events = family_customer::domain::Customer::default()
+            .decide(family_customer::domain::CustomerCmd::Register {
+                id: id.into(),
+                name: format!("Kim {id}"),
+                phone: "010-1234-5678".into(),
+                family_id: "kims".into(),
+                founder,
+            })
+            .unwrap();
+        aggregate::create(&customers, Tx::new(), events, &cx)
+            .await
+            .unwrap();
+    }
+    use family_family::domain::{Family, FamilyCmd};
+    let families = Repo::<Family>::new(m.stores["family"].clone());
+    let mut family = Family::default();
+    let mut events = Vec::new();
+    for (id, active) in [("mom", true), ("son", false)] {
+        let more = family
+            .decide(FamilyCmd::Request {
+                family_id: "kims".into(),
+                customer_id: id.into(),
+                name: format!("Kim {id}"),
+                active,
+            })
+            .unwrap();
+        family = more.iter().fold(family, kernel::Aggregate::apply);
+        events.extend(more);
+    }
+    aggregate::create(&families, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    use family_move::domain::{Move, MoveCmd};
+    let (start, goal) = (
+        Point::new(37.5665, 126.978).unwrap(),
+        Point::new(37.4979, 127.0276).unwrap(),
+    );
+    let moves = Repo::<Move>::new(m.stores["move"].clone());
+    let events = Move::default()
+        .decide(MoveCmd::Start {
+            id: SAMPLE_MOVE_ID.into(),
+            customer_id: "mom".into(),
+            family_id: "kims".into(),
+            customer_active: true,
+            start,
+            goal,
+            route: GreatCircle { speed_kmh: 40.0 }.between(start, goal),
+            now: cx.now,
+        })
+        .unwrap();
+    let started = aggregate::create(&moves, Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    use family_location::domain::{Location, MoveAnswer, Track, TrackCmd};
+    let tracks = Repo::<Track>::new(m.stores["location"].clone());
+    let events = Track::default()
+        .decide(TrackCmd::Report {
+            loc_id: SAMPLE_LOC_ID.into(),
+            answer: MoveAnswer {
+                move_id: SAMPLE_MOVE_ID.into(),
+                customer_id: "mom".into(),
+                family_id: "kims".into(),
+                status: "MOVING".into(),
+            },
+            position: Point::new(37.52, 127.0).unwrap(),
+            remaining: family_events::route::Route {
+                distance: 2_600,
+                duration: 234_000,
+            },
+        })
+        .unwrap();
+    let family_location::domain::TrackEvent::LocRegistered(located) = &events[0];
+    let mut tx = Tx::new();
+    tx.put(&Location::of(located, cx.now), 0).unwrap();
+    aggregate::create(&tracks, tx, events, &cx).await.unwrap();
+
+    let mut tx = Tx::new();
+    tx.put(
+        &family_alarm::domain::Alarm {
+            id: SAMPLE_ALARM_ID.into(),
+            customer_id: "son".into(),
+            move_id: SAMPLE_MOVE_ID.into(),
+            mover_id: "mom".into(),
+            kind: family_alarm::domain::AlarmType::MoveStarted,
+            message: "Kim mom started a move".into(),
+            read: false,
+            created_at: cx.now,
+        },
+        0,
+    )
+    .unwrap();
+    m.stores["alarm"].commit(tx.into_inner()).await.unwrap();
+
+    let row = family_moveview::view::MoveView::default()
+        .project(&started.events[0])
+        .unwrap();
+    let mut tx = Tx::new();
+    tx.put(&row, 0).unwrap();
+    m.stores["moveview"].commit(tx.into_inner()).await.unwrap();
+}
+
 /// What a system's samples need: the data they name, which samples change it (run last), and
 /// the status each request answers when it is not 200.
 struct Fixture {
@@ -246,6 +358,17 @@ fn fixture(system: &str) -> Fixture {
                 ("moving-movemanage-request", 201),
                 ("moving-moveassign-register", 201),
                 ("moving-movecall-cancel", 202),
+            ],
+        },
+        "family" => Fixture {
+            seed: |m| Box::pin(seed_family(m)),
+            destructive: &["family-customer-delete", "family-move-cancel"],
+            statuses: &[
+                ("family-customer-register", 201),
+                ("family-move-start", 201),
+                ("family-location-register", 201),
+                // The founder approved the son's request first (the samples run in name order).
+                ("family-family-deny", 409),
             ],
         },
         other => panic!("system {other} has no sample fixture: add what its samples name here"),

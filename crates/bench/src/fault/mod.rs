@@ -3,6 +3,7 @@
 //! the bus drains, dead letters are shown and redriven, and the scenario checks its invariants.
 //! Everything is printed, whether it passes or not.
 
+pub mod family;
 pub mod museum;
 
 use std::{

@@ -47,6 +47,7 @@ pub struct Deps {
 
 impl BoundedContext for AlarmContext {
     const ID: ContextId = ALARM;
+    const NOTIFIES: bool = true;
     type Deps = Deps;
 
     fn deps(p: &dyn Platform) -> anyhow::Result<Deps> {

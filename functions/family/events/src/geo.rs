@@ -23,8 +23,9 @@ pub struct Point {
     pub lon: f64,
 }
 
-fn degrees(min: f64, max: f64, doc: &str) -> ObjectBuilder {
+fn degrees(min: f64, max: f64, example: f64, doc: &str) -> ObjectBuilder {
     ObjectBuilder::new()
+        .examples([serde_json::json!(example)])
         .schema_type(Type::Number)
         .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
             utoipa::openapi::KnownFormat::Double,
@@ -43,14 +44,22 @@ impl PartialSchema for Point {
             .description(Some("A position: `{lat, lon}` in degrees (WGS 84)."))
             .property(
                 "lat",
-                degrees(-90.0, 90.0, "Latitude in degrees, -90 to 90."),
+                degrees(-90.0, 90.0, 37.5133, "Latitude in degrees, -90 to 90."),
             )
             .property(
                 "lon",
-                degrees(-180.0, 180.0, "Longitude in degrees, -180 to 180."),
+                degrees(
+                    -180.0,
+                    180.0,
+                    127.1001,
+                    "Longitude in degrees, -180 to 180.",
+                ),
             )
             .required("lat")
             .required("lon")
+            .additional_properties(Some(
+                utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+            ))
             .examples([serde_json::json!({"lat": 37.5665, "lon": 126.978})])
             .into()
     }

@@ -293,7 +293,11 @@ pub const SAMPLE_ALARM_ID: &str = "01KAALARM00000000000000001";
 pub fn sample_id(path: &str, param: &str) -> &'static str {
     match param {
         "familyId" => SAMPLE_FAMILY_ID,
-        "customerId" => SAMPLE_CUSTOMER_ID,
+        // The member whose request the founder decides on.
+        "customerId" if path.starts_with("/families") => "son",
+        // A new customer registers.
+        "customerId" if path == "/customers" => "dad",
+        "customerId" | "approverId" => SAMPLE_CUSTOMER_ID,
         "id" if path.starts_with("/customers") => SAMPLE_CUSTOMER_ID,
         "id" if path.starts_with("/locations") => SAMPLE_LOC_ID,
         "id" if path.starts_with("/alarms") => SAMPLE_ALARM_ID,

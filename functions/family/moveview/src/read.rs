@@ -22,7 +22,7 @@ pub struct MoveViewQuery {
     #[param(value_type = Option<String>, pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$")]
     pub customer_id: Option<Id>,
     /// Every move of the family.
-    #[param(value_type = Option<String>, pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$")]
+    #[param(value_type = Option<String>, example = "kims", pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$")]
     pub family_id: Option<Id>,
 }
 
