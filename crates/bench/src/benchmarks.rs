@@ -14,6 +14,7 @@ use crate::{
     gateway::{GatewayProcess, ProcessSpec},
     load::{self, LoadReport, LoadSpec, Requests},
     museum::{self, Seeded},
+    packing,
 };
 
 /// Load before each measured run, not counted: connections open, caches warm.
@@ -40,6 +41,10 @@ pub enum Endpoint {
     Query,
     /// `POST /museum/books`
     Command,
+    /// `GET /packing/orderinfos?userId=`
+    PackingQuery,
+    /// `POST /packing/packingorders`
+    PackingCommand,
 }
 
 impl Endpoint {
@@ -47,6 +52,8 @@ impl Endpoint {
         match self {
             Self::Query => "GET /museum/myPages?userId=",
             Self::Command => "POST /museum/books",
+            Self::PackingQuery => "GET /packing/orderinfos?userId=",
+            Self::PackingCommand => "POST /packing/packingorders",
         }
     }
 }
@@ -94,6 +101,12 @@ pub async fn http(
             }
             museum::booking_command(host, exhibitions)
         }
+        Endpoint::PackingQuery => {
+            packing::order_many(&api, QUERY_USERS, QUERY_USERS * BOOKINGS_PER_USER).await?;
+            api.drained(DRAIN_TIMEOUT).await?;
+            packing::order_list_query(host, QUERY_USERS)
+        }
+        Endpoint::PackingCommand => packing::order_command(host),
     };
     let warm_up = LoadSpec {
         concurrency,
@@ -106,8 +119,8 @@ pub async fn http(
     };
     let report = load::run(process.addr(), spec, requests).await?;
     let drained_after = match endpoint {
-        Endpoint::Query => None,
-        Endpoint::Command => Some(api.drained(DRAIN_TIMEOUT).await?),
+        Endpoint::Query | Endpoint::PackingQuery => None,
+        Endpoint::Command | Endpoint::PackingCommand => Some(api.drained(DRAIN_TIMEOUT).await?),
     };
     Ok(HttpResult {
         endpoint,
