@@ -35,11 +35,14 @@ pub fn files(system: &System) -> Vec<(PathBuf, String)> {
             let body = format!(
                 "//! The `{name}` Lambda. {GENERATED}\n\n\
                  #[tokio::main]\n\
-                 async fn main() -> Result<(), lambda::Error> {{\n    \
-                 lambda::run::<{ty}>(\"{name}\").await\n\
+                 async fn main() -> Result<(), lambda::Error> {{\n\
+                 {call}\
                  }}\n",
                 name = f.name,
-                ty = context.type_path,
+                call = awaited(
+                    &format!("lambda::run::<{}>", context.type_path),
+                    &format!("\"{}\"", f.name)
+                ),
             );
             files.push((bin.join(format!("{}.rs", f.name)), body));
         }
@@ -49,11 +52,14 @@ pub fn files(system: &System) -> Vec<(PathBuf, String)> {
                 "//! The `{name}` Lambda: publishes what {id}'s table records. {GENERATED}\n\n\
                  use kernel::BoundedContext;\n\n\
                  #[tokio::main]\n\
-                 async fn main() -> Result<(), lambda::Error> {{\n    \
-                 lambda::run_publisher(<{ty} as BoundedContext>::ID).await\n\
+                 async fn main() -> Result<(), lambda::Error> {{\n\
+                 {call}\
                  }}\n",
                 id = context.id,
-                ty = context.type_path,
+                call = awaited(
+                    "lambda::run_publisher",
+                    &format!("<{} as BoundedContext>::ID", context.type_path)
+                ),
             );
             files.push((bin.join(format!("{name}.rs")), body));
         }
@@ -79,6 +85,23 @@ pub fn files(system: &System) -> Vec<(PathBuf, String)> {
         files.push((bin.join(format!("{name}.rs")), body));
     }
     files
+}
+
+/// rustfmt's line width (its default; the workspace sets no other).
+const MAX_WIDTH: usize = 100;
+
+/// `function(argument).await` as the body of `main`, laid out as rustfmt lays it out, so that
+/// `cargo fmt` leaves the generated files as they are whatever the names' lengths: on one line if
+/// it fits, else `.await` on the next line, else the argument on a line of its own too.
+fn awaited(function: &str, argument: &str) -> String {
+    let call = format!("{function}({argument})");
+    if 4 + call.len() + ".await".len() <= MAX_WIDTH {
+        format!("    {call}.await\n")
+    } else if 4 + call.len() <= MAX_WIDTH {
+        format!("    {call}\n        .await\n")
+    } else {
+        format!("    {function}(\n        {argument},\n    )\n    .await\n")
+    }
 }
 
 fn manifest(system: &System) -> String {
@@ -117,4 +140,27 @@ fn manifest(system: &System) -> String {
         title = system.title.replace('"', "'"),
         contexts = contexts.concat(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::awaited;
+
+    #[test]
+    fn a_main_body_is_laid_out_as_rustfmt_lays_it_out() {
+        assert_eq!(
+            awaited("lambda::run::<a::B>", "\"a-b-c\""),
+            "    lambda::run::<a::B>(\"a-b-c\").await\n"
+        );
+        let ty = format!("lambda::run::<{}>", "x".repeat(65));
+        assert_eq!(
+            awaited(&ty, "\"name-of-it\""),
+            format!("    {ty}(\"name-of-it\")\n        .await\n")
+        );
+        let name = format!("\"{}\"", "n".repeat(30));
+        assert_eq!(
+            awaited(&ty, &name),
+            format!("    {ty}(\n        {name},\n    )\n    .await\n")
+        );
+    }
 }
