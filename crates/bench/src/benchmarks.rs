@@ -14,6 +14,7 @@ use crate::{
     gateway::{GatewayProcess, ProcessSpec},
     load::{self, LoadReport, LoadSpec, Requests},
     museum::{self, Seeded},
+    packing,
 };
 
 /// Load before each measured run, not counted: connections open, caches warm.
@@ -42,6 +43,10 @@ pub enum Endpoint {
     /// `POST /museum/books`, every booking for one exhibition (a popular one: every write
     /// takes from the same seats counter)
     Hot,
+    /// `GET /packing/orderinfos?userId=`
+    PackingQuery,
+    /// `POST /packing/packingorders`
+    PackingCommand,
 }
 
 impl Endpoint {
@@ -50,6 +55,8 @@ impl Endpoint {
             Self::Query => "GET /museum/myPages?userId=",
             Self::Command => "POST /museum/books",
             Self::Hot => "POST /museum/books (one exhibition)",
+            Self::PackingQuery => "GET /packing/orderinfos?userId=",
+            Self::PackingCommand => "POST /packing/packingorders",
         }
     }
 }
@@ -102,6 +109,12 @@ pub async fn http(
             }
             museum::booking_command(host, exhibitions)
         }
+        Endpoint::PackingQuery => {
+            packing::order_many(&api, QUERY_USERS, QUERY_USERS * BOOKINGS_PER_USER).await?;
+            api.drained(DRAIN_TIMEOUT).await?;
+            packing::order_list_query(host, QUERY_USERS)
+        }
+        Endpoint::PackingCommand => packing::order_command(host),
     };
     let warm_up = LoadSpec {
         concurrency,
@@ -114,8 +127,10 @@ pub async fn http(
     };
     let report = load::run(process.addr(), spec, requests).await?;
     let drained_after = match endpoint {
-        Endpoint::Query => None,
-        Endpoint::Command | Endpoint::Hot => Some(api.drained(DRAIN_TIMEOUT).await?),
+        Endpoint::Query | Endpoint::PackingQuery => None,
+        Endpoint::Command | Endpoint::Hot | Endpoint::PackingCommand => {
+            Some(api.drained(DRAIN_TIMEOUT).await?)
+        }
     };
     Ok(HttpResult {
         endpoint,

@@ -11,4 +11,5 @@ pub mod gateway;
 pub mod load;
 pub mod machine;
 pub mod museum;
+pub mod packing;
 pub mod report;

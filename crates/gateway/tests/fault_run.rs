@@ -10,7 +10,11 @@
 
 use std::{path::Path, sync::Arc};
 
+<<<<<<< HEAD
 use bench::fault::{self, FaultPlan, family::FamilyScenario, museum::MuseumScenario};
+=======
+use bench::fault::{self, FaultPlan, museum::MuseumScenario, packing::PackingScenario};
+>>>>>>> packing
 
 async fn museum_under(plan: FaultPlan) {
     let gateway = Path::new(env!("CARGO_BIN_EXE_gateway"));
@@ -35,12 +39,20 @@ async fn museum_keeps_its_invariants_under_ten_minutes_of_chaos() {
     museum_under(FaultPlan::long()).await;
 }
 
+<<<<<<< HEAD
 async fn family_under(plan: FaultPlan) {
+=======
+async fn packing_under(plan: FaultPlan) {
+>>>>>>> packing
     let gateway = Path::new(env!("CARGO_BIN_EXE_gateway"));
     let report = fault::run(
         gateway,
         &plan.with_env().unwrap(),
+<<<<<<< HEAD
         Arc::new(FamilyScenario::new()),
+=======
+        Arc::new(PackingScenario::new()),
+>>>>>>> packing
     )
     .await
     .unwrap();
@@ -48,12 +60,22 @@ async fn family_under(plan: FaultPlan) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+<<<<<<< HEAD
 async fn family_keeps_its_invariants_under_chaos() {
     family_under(FaultPlan::short()).await;
+=======
+async fn packing_keeps_its_invariants_under_chaos() {
+    packing_under(FaultPlan::short()).await;
+>>>>>>> packing
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "ten minutes: cargo test -p gateway --test fault_run -- --ignored --nocapture"]
+<<<<<<< HEAD
 async fn family_keeps_its_invariants_under_ten_minutes_of_chaos() {
     family_under(FaultPlan::long()).await;
+=======
+async fn packing_keeps_its_invariants_under_ten_minutes_of_chaos() {
+    packing_under(FaultPlan::long()).await;
+>>>>>>> packing
 }

@@ -5,6 +5,7 @@
 
 pub mod family;
 pub mod museum;
+pub mod packing;
 
 use std::{
     collections::BTreeMap,

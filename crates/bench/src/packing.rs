@@ -1,0 +1,75 @@
+//! The packing system's side of the benchmarks: the orders the load generator places and the
+//! order list it reads.
+
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt, stream};
+use serde_json::json;
+
+use crate::{
+    api::Api,
+    load::{self, Requests, Turn},
+};
+
+/// Requests in flight while setting up data over HTTP.
+const SETUP_CONCURRENCY: usize = 16;
+
+fn order_body(user: &str) -> serde_json::Value {
+    json!({
+        "userId": user,
+        "productId": "strawberries-500g",
+        "productName": "Strawberries 500 g",
+        "qty": 1,
+        "address": "12 Teheran-ro, Seoul",
+    })
+}
+
+/// The name of the `i`th bench customer.
+pub fn customer(i: u64) -> String {
+    format!("customer{i:07}")
+}
+
+/// Places `count` orders, round-robin over `customers` customers, over HTTP as a client would.
+pub async fn order_many(api: &Api, customers: u64, count: u64) -> anyhow::Result<()> {
+    stream::iter(0..count)
+        .map(|i| async move {
+            api.post_ok(
+                "/packing/packingorders",
+                &order_body(&customer(i % customers.max(1))),
+            )
+            .await
+        })
+        .buffer_unordered(SETUP_CONCURRENCY)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}
+
+fn spread(turn: Turn, customers: u64) -> u64 {
+    (turn.worker as u64)
+        .wrapping_mul(1_000_003)
+        .wrapping_add(turn.n.wrapping_mul(7_919))
+        % customers.max(1)
+}
+
+/// `GET /packing/orderinfos?userId=` for one of `customers` customers per turn.
+pub fn order_list_query(host: String, customers: u64) -> Requests {
+    Arc::new(move |turn| {
+        let path = format!(
+            "/packing/orderinfos?userId={}",
+            customer(spread(turn, customers))
+        );
+        load::get(&host, &path)
+    })
+}
+
+/// `POST /packing/packingorders`, one customer per worker.
+pub fn order_command(host: String) -> Requests {
+    Arc::new(move |turn| {
+        load::post_json(
+            &host,
+            "/packing/packingorders",
+            &order_body(&format!("load{}", turn.worker)),
+        )
+    })
+}
