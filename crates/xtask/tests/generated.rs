@@ -286,3 +286,20 @@ fn sample_events_are_generated_for_every_function() {
         }
     }
 }
+
+#[test]
+fn a_protected_routes_sample_carries_the_authorizers_principal_and_a_public_ones_none() {
+    let samples = xtask::samples::for_system(&support::system_with_auth());
+    let sample = |name: &str| {
+        samples
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+            .unwrap()
+    };
+    let admin = sample("demo-demo-admin");
+    let context = &admin["requestContext"]["authorizer"]["lambda"];
+    assert_eq!(context["sub"], "01KADEMO000000000000000001");
+    assert_eq!(context["roles"], serde_json::json!(["ROLE_ADMIN"]));
+    assert!(sample("demo-demo-hello")["requestContext"]["authorizer"].is_null());
+}
