@@ -164,7 +164,7 @@ async fn seed_petmily(m: &Deployment) {
     let events = Match::default()
         .decide(MatchCmd::Request {
             id: SAMPLE_MATCH_ID.into(),
-            application,
+            application: Box::new(application),
             sitter_id: "lee".into(),
             sitter_name: "Name of lee".into(),
             requested_by: RequestedBy::Member,
