@@ -10,7 +10,7 @@
 
 use std::{path::Path, sync::Arc};
 
-use bench::fault::{self, FaultPlan, museum::MuseumScenario};
+use bench::fault::{self, FaultPlan, museum::MuseumScenario, petmily::PetmilyScenario};
 
 async fn museum_under(plan: FaultPlan) {
     let gateway = Path::new(env!("CARGO_BIN_EXE_gateway"));
@@ -33,4 +33,27 @@ async fn museum_keeps_its_invariants_under_chaos() {
 #[ignore = "ten minutes: cargo test -p gateway --test fault_run -- --ignored --nocapture"]
 async fn museum_keeps_its_invariants_under_ten_minutes_of_chaos() {
     museum_under(FaultPlan::long()).await;
+}
+
+async fn petmily_under(plan: FaultPlan) {
+    let gateway = Path::new(env!("CARGO_BIN_EXE_gateway"));
+    let report = fault::run(
+        gateway,
+        &plan.with_env().unwrap(),
+        Arc::new(PetmilyScenario::new()),
+    )
+    .await
+    .unwrap();
+    assert!(report.passed(), "invariants broken:\n{}", report.failures());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn petmily_keeps_its_invariants_under_chaos() {
+    petmily_under(FaultPlan::short()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "ten minutes: cargo test -p gateway --test fault_run -- --ignored --nocapture"]
+async fn petmily_keeps_its_invariants_under_ten_minutes_of_chaos() {
+    petmily_under(FaultPlan::long()).await;
 }

@@ -4,6 +4,7 @@
 //! Everything is printed, whether it passes or not.
 
 pub mod museum;
+pub mod petmily;
 
 use std::{
     collections::BTreeMap,
