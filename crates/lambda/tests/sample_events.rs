@@ -319,6 +319,153 @@ async fn seed_family(m: &Deployment) {
     m.stores["moveview"].commit(tx.into_inner()).await.unwrap();
 }
 
+/// petmily's sample people, pet, care request, match, diary and rating: kim (member, owner of
+/// the sample pet, who asked lee), lee (approved sitter, who writes the diary), both with the
+/// sample password.
+async fn seed_petmily(m: &Deployment) {
+    use petmily_events::{SAMPLE_APPLICATION_ID, SAMPLE_ENTRY_ID, SAMPLE_MATCH_ID, SAMPLE_PET_ID};
+    let cx = kernel::Call::new(None);
+    let hash = petmily_user::password::hash("correct horse battery".into())
+        .await
+        .unwrap();
+    let users = m.stores["user"].clone();
+    for login in ["kim", "lee"] {
+        let cmd = petmily_user::domain::AccountCmd::SignUp {
+            login_id: login.into(),
+            name: format!("Name of {login}"),
+            address: "Seoul Mapo-gu".into(),
+            roles: vec!["ROLE_USER".into()],
+        };
+        let events = petmily_user::domain::Account::default()
+            .decide(cmd)
+            .unwrap();
+        let mut tx = Tx::new();
+        let initial = petmily_user::domain::Account::with_password(hash.clone());
+        aggregate::record(&mut tx, users.context(), initial, 0, events, &cx).unwrap();
+        users.commit(tx.into_inner()).await.unwrap();
+    }
+    use kernel::Aggregate as _;
+    use petmily_user::domain::{Sitter, SitterCmd};
+    let mut events = Sitter::default()
+        .decide(SitterCmd::Apply {
+            login_id: "lee".into(),
+            name: "Name of lee".into(),
+            address: "Seoul Mapo-gu".into(),
+            intro: "dogs".into(),
+            experience: 3,
+        })
+        .unwrap();
+    let applied = Sitter::default().apply(&events[0]);
+    events.extend(
+        applied
+            .decide(SitterCmd::Approve { by: "admin".into() })
+            .unwrap(),
+    );
+    aggregate::create(&Repo::<Sitter>::new(users.clone()), Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    use petmily_pet::domain::{Pet, PetCmd};
+    let events = Pet::default()
+        .decide(PetCmd::Register {
+            id: SAMPLE_PET_ID.into(),
+            owner_id: "kim".into(),
+            name: "Bori".into(),
+            species: "dog".into(),
+        })
+        .unwrap();
+    aggregate::create(
+        &Repo::<Pet>::new(m.stores["pet"].clone()),
+        Tx::new(),
+        events,
+        &cx,
+    )
+    .await
+    .unwrap();
+
+    use petmily_match::domain::{ApplicationCmd, Match, MatchCmd, PetCareApplication, RequestedBy};
+    let matches = m.stores["match"].clone();
+    let opened = petmily_events::PetCareApplicationOpened {
+        application_id: SAMPLE_APPLICATION_ID.into(),
+        member_id: "kim".into(),
+        pet_id: SAMPLE_PET_ID.into(),
+        pet_name: "Bori".into(),
+        start_date: "2026-12-24".into(),
+        end_date: "2026-12-26".into(),
+    };
+    let events = PetCareApplication::default()
+        .decide(ApplicationCmd::Open(opened))
+        .unwrap();
+    let application = aggregate::create(
+        &Repo::<PetCareApplication>::new(matches.clone()),
+        Tx::new(),
+        events,
+        &cx,
+    )
+    .await
+    .unwrap()
+    .state;
+    let events = Match::default()
+        .decide(MatchCmd::Request {
+            id: SAMPLE_MATCH_ID.into(),
+            application: Box::new(application),
+            sitter_id: "lee".into(),
+            sitter_name: "Name of lee".into(),
+            requested_by: RequestedBy::Member,
+        })
+        .unwrap();
+    aggregate::create(&Repo::<Match>::new(matches), Tx::new(), events, &cx)
+        .await
+        .unwrap();
+
+    use petmily_diary::domain::{DiaryCmd, DiaryEntry, DiaryGroup};
+    let diary = m.stores["diary"].clone();
+    let group = DiaryGroup {
+        id: SAMPLE_MATCH_ID.into(),
+        member_id: "kim".into(),
+        sitter_id: "lee".into(),
+        pet_id: SAMPLE_PET_ID.into(),
+        open: true,
+        entries: 1,
+    };
+    let mut tx = Tx::new();
+    tx.put(&group, 0).unwrap();
+    let events = DiaryEntry::default()
+        .decide(DiaryCmd::Register {
+            id: SAMPLE_ENTRY_ID.into(),
+            group,
+            by: "lee".into(),
+            content: "Walked Bori.".into(),
+        })
+        .unwrap();
+    aggregate::create(&Repo::<DiaryEntry>::new(diary), tx, events, &cx)
+        .await
+        .unwrap();
+
+    use petmily_assess::domain::{Assessment, EndedCare, Rate, Target};
+    let assess = m.stores["assess"].clone();
+    let care = EndedCare {
+        id: SAMPLE_MATCH_ID.into(),
+        member_id: "kim".into(),
+        sitter_id: "lee".into(),
+        pet_id: SAMPLE_PET_ID.into(),
+    };
+    let mut tx = Tx::new();
+    tx.put(&care, 0).unwrap();
+    let events = Assessment::default()
+        .decide(Rate {
+            care,
+            target: Target::Sitter,
+            by: "kim".into(),
+            score: 5,
+            comment: "good".into(),
+        })
+        .unwrap();
+    aggregate::create(&Repo::<Assessment>::new(assess), tx, events, &cx)
+        .await
+        .unwrap();
+}
+
 /// What a system's samples need: the data they name, which samples change it (run last), and
 /// the status each request answers when it is not 200.
 struct Fixture {
@@ -369,6 +516,25 @@ fn fixture(system: &str) -> Fixture {
                 ("family-location-register", 201),
                 // The founder approved the son's request first (the samples run in name order).
                 ("family-family-deny", 409),
+            ],
+        },
+        "petmily" => Fixture {
+            seed: |m| Box::pin(seed_petmily(m)),
+            destructive: &["petmily-diary-delete"],
+            statuses: &[
+                ("petmily-assess-pet", 201),
+                // The seeded rating of the sample match's sitter exists: a second one is refused.
+                ("petmily-assess-sitter", 409),
+                ("petmily-diary-register", 201),
+                ("petmily-match-apply", 201),
+                // The sample match started and ended (accept, end) before these run.
+                ("petmily-match-reject", 409),
+                ("petmily-match-request", 409),
+                ("petmily-pet-register", 201),
+                ("petmily-user-create", 201),
+                // The sample's refresh token is no token petmily issued.
+                ("petmily-user-refresh", 401),
+                ("petmily-user-sitter-apply", 201),
             ],
         },
         other => panic!("system {other} has no sample fixture: add what its samples name here"),

@@ -90,6 +90,17 @@ fn http(system: &System, f: &FnInfo, route: &kernel::function::Route) -> Value {
     if !path_parameters.is_empty() {
         event["pathParameters"] = Value::Object(path_parameters);
     }
+    // A protected route's request arrives with what the authorizer established: the caller
+    // the system names for this route (`sample_id(path, "principal")`) and the role it needs.
+    if f.access.is_protected() {
+        let roles: Vec<&str> = match f.access {
+            kernel::Access::Role(role) => vec![role],
+            _ => vec![],
+        };
+        event["requestContext"]["authorizer"] = json!({
+            "lambda": { "sub": sample_id(route.path, "principal"), "roles": roles }
+        });
+    }
     if !query.is_empty() {
         event["queryStringParameters"] = query
             .into_iter()

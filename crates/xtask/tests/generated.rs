@@ -339,47 +339,18 @@ fn sample_events_are_generated_for_every_function() {
 }
 
 #[test]
-fn a_context_that_notifies_gets_its_topic_its_variable_and_the_right_to_publish_alone() {
-    let mut seen = 0;
-    for system in systems::all() {
-        let template = Template::of(&system);
-        for context in &system.contexts {
-            let topic = xtask::template::notify_topic_id(context.id);
-            assert_eq!(
-                template.resource(&topic).is_some(),
-                context.notifies,
-                "{}: a topic if and only if it notifies",
-                context.id
-            );
-            if context.notifies {
-                seen += 1;
-                assert_eq!(
-                    template.resource(&topic).unwrap()["Type"],
-                    "AWS::SNS::Topic"
-                );
-            }
-            let is_topic = |v: &yaml_serde::Value| matches!(v, yaml_serde::Value::Tagged(t) if t.tag == "Ref" && t.value == topic.as_str());
-            for f in context.functions() {
-                let id = xtask::template::logical_id(system.name, f.name);
-                let function = template.resource(&id).unwrap();
-                let variable =
-                    &function["Properties"]["Environment"]["Variables"]["NOTIFY_TOPIC_ARN"];
-                let role = template.resource(&format!("{id}Role")).unwrap();
-                let publishes = support::statements(role).iter().any(|st| {
-                    support::strings(&st["Action"]).contains(&"sns:Publish")
-                        && support::resource_values(&st["Resource"])
-                            .iter()
-                            .any(is_topic)
-                });
-                if context.notifies {
-                    assert!(is_topic(variable), "{}: {variable:?}", f.name);
-                    assert!(publishes, "{} may publish to {topic}", f.name);
-                } else {
-                    assert!(variable.is_null(), "{} has no notification topic", f.name);
-                    assert!(!publishes, "{} may not publish notifications", f.name);
-                }
-            }
-        }
-    }
-    assert!(seen > 0, "no system notifies: the test proves nothing");
+fn a_protected_routes_sample_carries_the_authorizers_principal_and_a_public_ones_none() {
+    let samples = xtask::samples::for_system(&support::system_with_auth());
+    let sample = |name: &str| {
+        samples
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+            .unwrap()
+    };
+    let admin = sample("demo-demo-admin");
+    let context = &admin["requestContext"]["authorizer"]["lambda"];
+    assert_eq!(context["sub"], "01KADEMO000000000000000001");
+    assert_eq!(context["roles"], serde_json::json!(["ROLE_ADMIN"]));
+    assert!(sample("demo-demo-hello")["requestContext"]["authorizer"].is_null());
 }

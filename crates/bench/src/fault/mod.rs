@@ -6,6 +6,7 @@
 pub mod family;
 pub mod museum;
 pub mod packing;
+pub mod petmily;
 
 use std::{
     collections::BTreeMap,

@@ -19,7 +19,7 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct DiaryFilter {
     /// The match whose diary to read.
-    #[param(value_type = String, pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$")]
+    #[param(value_type = String, pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$", example = "01KAMATCH00000000000000001")]
     pub match_id: Id,
 }
 

@@ -314,14 +314,34 @@ pub const SAMPLE_APPLICATION_ID: &str = "01KAAPPLICATION00000000001";
 pub const SAMPLE_MATCH_ID: &str = "01KAMATCH00000000000000001";
 pub const SAMPLE_ENTRY_ID: &str = "01KAENTRY00000000000000001";
 
-/// The sample id for path parameter `param` of a route below `path`.
+/// The sample id for parameter `param` of a route below `path` (a path parameter, an id field
+/// of a sample body, or `principal`: who sends the sample request).
 pub fn sample_id(path: &str, param: &str) -> &'static str {
     match param {
-        "loginId" => "lee",
+        // Whoever acts in the sample: the sitter writes the diary, rates the pet and accepts the
+        // member's request; the admin decides; the member does the rest.
+        "principal" if path.starts_with("/api/v1/sitter") => "admin",
+        "principal"
+            if path.starts_with("/api/v1/diary")
+                || path == "/api/v1/assess/pet"
+                || path.ends_with("/accept") =>
+        {
+            "lee"
+        }
+        "principal" => "kim",
+        // A new member signs up; the sample sitter is the one asked and decided on.
+        "loginId" if path.ends_with("/create") => "park",
+        "loginId" if path.starts_with("/api/v1/sitter/update") => "kim",
+        "loginId" | "sitterId" => "lee",
+        "memberId" => "kim",
         "entryId" => SAMPLE_ENTRY_ID,
-        _ if path.contains("/pet") => SAMPLE_PET_ID,
-        _ if path.contains("/assess") => "01KAMATCH00000000000000001-sitter",
-        _ if path.contains("/user") => "kim",
+        "petId" => SAMPLE_PET_ID,
+        "applicationId" => SAMPLE_APPLICATION_ID,
+        "matchId" => SAMPLE_MATCH_ID,
+        _ if path.starts_with("/api/v1/pet") || path.starts_with("/internal/pets") => SAMPLE_PET_ID,
+        _ if path.starts_with("/api/v1/assess") => "01KAMATCH00000000000000001-sitter",
+        _ if path.starts_with("/api/v1/user") => "kim",
+        _ if path.starts_with("/api/v1/match/application") => SAMPLE_APPLICATION_ID,
         _ => SAMPLE_MATCH_ID,
     }
 }

@@ -233,7 +233,7 @@ pub enum MatchCmd {
     /// Ask (`requested_by` MEMBER) or offer (SITTER) care for `application`.
     Request {
         id: String,
-        application: PetCareApplication,
+        application: Box<PetCareApplication>,
         sitter_id: String,
         sitter_name: String,
         requested_by: RequestedBy,
@@ -453,7 +453,7 @@ mod tests {
     fn request(by: RequestedBy) -> MatchCmd {
         MatchCmd::Request {
             id: "m1".into(),
-            application: application(),
+            application: Box::new(application()),
             sitter_id: "lee".into(),
             sitter_name: "Lee".into(),
             requested_by: by,
@@ -527,7 +527,7 @@ mod tests {
         given::<Match>([])
             .when(MatchCmd::Request {
                 id: "m1".into(),
-                application: matched,
+                application: Box::new(matched),
                 sitter_id: "lee".into(),
                 sitter_name: "Lee".into(),
                 requested_by: RequestedBy::Member,
@@ -540,7 +540,7 @@ mod tests {
         given::<Match>([])
             .when(MatchCmd::Request {
                 id: "m1".into(),
-                application: application(),
+                application: Box::new(application()),
                 sitter_id: "kim".into(),
                 sitter_name: "Kim".into(),
                 requested_by: RequestedBy::Sitter,

@@ -86,7 +86,7 @@ pub async fn request(
     let id = cx.new_id();
     let events = Match::default().decide(MatchCmd::Request {
         id: id.clone(),
-        application,
+        application: Box::new(application),
         sitter_id,
         sitter_name: sitter.name,
         requested_by,

@@ -64,6 +64,7 @@ pub async fn apply(d: &Deps, Json(cmd): Json<Apply>, cx: &Call) -> AppResult<Cre
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schema(example = "APPROVED")]
 pub enum Decision {
     Approved,
     Rejected,

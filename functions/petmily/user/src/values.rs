@@ -112,6 +112,7 @@ impl<const MIN: usize> PartialSchema for Password<MIN> {
             )))
             .min_length(Some(MIN))
             .max_length(Some(MAX_PASSWORD))
+            .examples([serde_json::json!("correct horse battery")])
             .into()
     }
 }
