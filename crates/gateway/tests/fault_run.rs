@@ -15,7 +15,7 @@ use bench::fault::{
     packing::PackingScenario, petmily::PetmilyScenario,
 };
 
-async fn under(plan: FaultPlan, scenario: Arc<dyn Scenario>) {
+async fn under<S: Scenario>(plan: FaultPlan, scenario: Arc<S>) {
     let gateway = Path::new(env!("CARGO_BIN_EXE_gateway"));
     let report = fault::run(gateway, &plan.with_env().unwrap(), scenario)
         .await
