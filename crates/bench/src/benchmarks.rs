@@ -11,6 +11,7 @@ use hdrhistogram::Histogram;
 
 use crate::{
     api::Api,
+    family,
     gateway::{GatewayProcess, ProcessSpec},
     load::{self, LoadReport, LoadSpec, Requests},
     museum::{self, Seeded},
@@ -26,6 +27,9 @@ const QUERY_USERS: u64 = 100;
 const BOOKINGS_PER_USER: u64 = 5;
 /// Exhibitions the command benchmark books, round-robin (the hot benchmark books one).
 const COMMAND_EXHIBITIONS: usize = 8;
+/// Families the family benchmarks load, each with a founder on this many moves.
+const FAMILIES: u64 = 100;
+const MOVES_PER_FAMILY: u64 = 5;
 /// MyPage rows per user in the store-scaling benchmark.
 const ROWS_PER_USER: u64 = 10;
 /// How often the command-to-view benchmark reads the view.
@@ -47,6 +51,10 @@ pub enum Endpoint {
     PackingQuery,
     /// `POST /packing/packingorders`
     PackingCommand,
+    /// `GET /family/moveviews?familyId=`
+    FamilyQuery,
+    /// `POST /family/locations`
+    FamilyCommand,
 }
 
 impl Endpoint {
@@ -57,6 +65,8 @@ impl Endpoint {
             Self::Hot => "POST /museum/books (one exhibition)",
             Self::PackingQuery => "GET /packing/orderinfos?userId=",
             Self::PackingCommand => "POST /packing/packingorders",
+            Self::FamilyQuery => "GET /family/moveviews?familyId=",
+            Self::FamilyCommand => "POST /family/locations",
         }
     }
 }
@@ -115,6 +125,16 @@ pub async fn http(
             packing::order_list_query(host, QUERY_USERS)
         }
         Endpoint::PackingCommand => packing::order_command(host),
+        Endpoint::FamilyQuery => {
+            family::moving_families(&api, FAMILIES, MOVES_PER_FAMILY).await?;
+            api.drained(DRAIN_TIMEOUT).await?;
+            family::moveviews_query(host, FAMILIES)
+        }
+        Endpoint::FamilyCommand => {
+            let moves = family::moving_families(&api, FAMILIES, MOVES_PER_FAMILY).await?;
+            api.drained(DRAIN_TIMEOUT).await?;
+            family::location_command(host, moves)
+        }
     };
     let warm_up = LoadSpec {
         concurrency,
@@ -131,6 +151,8 @@ pub async fn http(
         Endpoint::Command | Endpoint::Hot | Endpoint::PackingCommand => {
             Some(api.drained(DRAIN_TIMEOUT).await?)
         }
+        Endpoint::Query | Endpoint::FamilyQuery => None,
+        Endpoint::Command | Endpoint::FamilyCommand => Some(api.drained(DRAIN_TIMEOUT).await?),
     };
     Ok(HttpResult {
         endpoint,
@@ -164,6 +186,28 @@ pub async fn view_latency(gateway: &Path, bookings: u64) -> anyhow::Result<ViewL
             result.latency.saturating_record(micros.max(1));
         } else {
             result.timed_out += 1;
+        }
+    }
+    Ok(result)
+}
+
+/// Reports one position at a time of one move, each waiting until the moveview shows it (`locId`).
+pub async fn family_view_latency(gateway: &Path, reports: u64) -> anyhow::Result<ViewLatency> {
+    let dir = tempfile::tempdir()?;
+    let (_process, api) = start(gateway, &dir.path().join("data")).await?;
+    let moves = family::moving_families(&api, 1, 1).await?;
+    let move_id = moves.first().context("no move to report on")?;
+    api.drained(DRAIN_TIMEOUT).await?;
+    let mut result = ViewLatency {
+        latency: Histogram::new_with_bounds(1, VIEW_TIMEOUT.as_micros() as u64, 3)?,
+        timed_out: 0,
+    };
+    for n in 0..reports {
+        match family::report_until_viewed(&api, move_id, n, VIEW_POLL, VIEW_TIMEOUT).await? {
+            Some(took) => result
+                .latency
+                .saturating_record((took.as_micros() as u64).max(1)),
+            None => result.timed_out += 1,
         }
     }
     Ok(result)

@@ -6,6 +6,7 @@ pub mod api;
 pub mod benchmarks;
 pub mod chaos;
 pub mod data;
+pub mod family;
 pub mod fault;
 pub mod gateway;
 pub mod load;

@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Throughput and latency (p50/p99) of a query and a command at each concurrency.
     Http {
-        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command])]
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand])]
         endpoint: Vec<Endpoint>,
         #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 96])]
         concurrency: Vec<usize>,
@@ -37,6 +37,11 @@ enum Command {
     ViewLatency {
         #[arg(long, default_value_t = 1000)]
         bookings: u64,
+    },
+    /// From POST /family/locations answered to the position in GET /family/moveviews/{id}.
+    FamilyViewLatency {
+        #[arg(long, default_value_t = 1000)]
+        reports: u64,
     },
     /// The bus delivering a backlog of growing size.
     BusDrain {
@@ -86,6 +91,14 @@ async fn main() -> anyhow::Result<()> {
             let section = view_latency(&gateway, bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
         }
+        Command::FamilyViewLatency { reports } => {
+            eprintln!("family-view-latency: {reports} reports");
+            let view = benchmarks::family_view_latency(&gateway, reports).await?;
+            println!(
+                "{}",
+                report::standalone(&machine, &date, &report::family_view_section(&view))
+            );
+        }
         Command::BusDrain { bookings } => {
             let section = bus_drain(&gateway, &bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
@@ -102,13 +115,21 @@ async fn main() -> anyhow::Result<()> {
             let sections = vec![
                 http(
                     &gateway,
-                    &[Endpoint::Query, Endpoint::Command],
+                    &[
+                        Endpoint::Query,
+                        Endpoint::Command,
+                        Endpoint::FamilyQuery,
+                        Endpoint::FamilyCommand,
+                    ],
                     &[1, 16, 96],
                     30,
                 )
                 .await?,
                 hot(&gateway, 96, 20).await?,
                 view_latency(&gateway, 1000).await?,
+                report::family_view_section(
+                    &benchmarks::family_view_latency(&gateway, 1000).await?,
+                ),
                 bus_drain(&gateway, &[1_000, 4_000, 16_000]).await?,
                 store_scaling(&gateway, &[1_000, 100_000, 1_000_000], 16, 30).await?,
             ];

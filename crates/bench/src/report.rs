@@ -44,7 +44,11 @@ pub fn http_section(results: &[HttpResult], seconds: u64) -> String {
          query reads the MyPage of one of 100 users (5 bookings each, 500 in all). The command \
          books one seat, round-robin over 8 exhibitions (*available* is the share answered 2xx): a synchronous call to museum, then the \
          booking and its event in one write; *bus drained after* is how long the bus then took \
-         to deliver every event the run recorded (per booking, 6 deliveries, which record 2 more events).\n\n{}",
+         to deliver every event the run recorded (per booking, 6 deliveries, which record 2 more events). \
+         The family's query reads the moveview of one of 100 families (5 moves each); its command \
+         is a device's position report for one of those 500 moves: a synchronous call to move, \
+         then the report and `LocRegistered` in one write (2 deliveries each, to move and the \
+         moveview).\n\n{}",
         http_table(results)
     )
 }
@@ -71,6 +75,17 @@ pub fn view_section(view: &ViewLatency) -> String {
          `GET /museum/myPages?userId=` — three hops of the bus (Booked → confirm → \
          EntryConfirmed → book → BookCompleted → mypage).\n\n{}",
         view_table(view)
+    )
+}
+
+pub fn family_view_section(view: &ViewLatency) -> String {
+    format!(
+        "## Command to view: family\n\n\
+         Command: `scripts/bench family-view-latency`\n\n\
+         One position report at a time, of one move, on an otherwise idle gateway: from \
+         `POST /family/locations` answered to its `locId` shown in `GET /family/moveviews/{{id}}` — \
+         one hop of the bus (LocRegistered → moveview).\n\n{}",
+        view_table(view).replacen("| bookings |", "| reports |", 1)
     )
 }
 

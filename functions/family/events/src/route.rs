@@ -14,6 +14,10 @@ pub const AVERAGE_SPEED_KMH: Setting = Setting::new(
     "Average speed in km/h the great-circle route provider assumes (distance / speed = duration).",
 );
 
+/// The slowest and the fastest average speed a route may assume.
+pub const MIN_SPEED_KMH: f64 = 1.0;
+pub const MAX_SPEED_KMH: f64 = 1000.0;
+
 /// How far and how long a route is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Route {
@@ -35,11 +39,12 @@ pub struct GreatCircle {
 }
 
 impl GreatCircle {
-    /// A provider at `speed_kmh` (must be a positive, finite speed).
+    /// A provider at `speed_kmh`, from 1 to 1000 km/h (slower, half the Earth's circumference
+    /// would take longer than an ETA can say).
     pub fn new(speed_kmh: f64) -> anyhow::Result<Self> {
         anyhow::ensure!(
-            speed_kmh.is_finite() && speed_kmh > 0.0,
-            "{} must be a positive speed, got {speed_kmh}",
+            (MIN_SPEED_KMH..=MAX_SPEED_KMH).contains(&speed_kmh),
+            "{} must be from {MIN_SPEED_KMH} to {MAX_SPEED_KMH} km/h, got {speed_kmh}",
             AVERAGE_SPEED_KMH.name
         );
         Ok(Self { speed_kmh })
@@ -81,10 +86,12 @@ mod tests {
     }
 
     #[test]
-    fn a_speed_that_is_not_positive_is_refused() {
+    fn a_speed_outside_one_to_a_thousand_kmh_is_refused() {
         assert!(GreatCircle::new(0.0).is_err());
         assert!(GreatCircle::new(-3.0).is_err());
         assert!(GreatCircle::new(f64::INFINITY).is_err());
+        assert!(GreatCircle::new(f64::NAN).is_err());
+        assert!(GreatCircle::new(0.5).is_err());
         assert!(GreatCircle::new(40.0).is_ok());
     }
 }

@@ -245,11 +245,12 @@ mod tests {
         ]);
         assert_eq!(v.status.as_deref(), Some("ENDED"));
         assert_eq!(v.remaining_distance, Some(0));
-        let goal = Point {
-            lat: 37.4979,
-            lon: 127.0276,
-        };
-        assert_eq!((v.lat, v.lon), (Some(goal.lat), Some(goal.lon)));
+        // Where it ended (the sample's position), not the later report.
+        let ended: MoveEnded = sample("MoveEnded")
+            .payload()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Point { lat, lon } = ended.position;
+        assert_eq!((v.lat, v.lon), (Some(lat), Some(lon)));
     }
 
     #[test]
