@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Throughput and latency (p50/p99) of a query and a command at each concurrency.
     Http {
-        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command])]
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::PackingQuery, Endpoint::PackingCommand])]
         endpoint: Vec<Endpoint>,
         #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 96])]
         concurrency: Vec<usize>,
@@ -102,7 +102,12 @@ async fn main() -> anyhow::Result<()> {
             let sections = vec![
                 http(
                     &gateway,
-                    &[Endpoint::Query, Endpoint::Command],
+                    &[
+                        Endpoint::Query,
+                        Endpoint::Command,
+                        Endpoint::PackingQuery,
+                        Endpoint::PackingCommand,
+                    ],
                     &[1, 16, 96],
                     30,
                 )
