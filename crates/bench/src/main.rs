@@ -38,6 +38,11 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         bookings: u64,
     },
+    /// From POST /packing/packingorders answered to the order and its task in GET /packing/orderinfos.
+    PackingViewLatency {
+        #[arg(long, default_value_t = 1000)]
+        orders: u64,
+    },
     /// The bus delivering a backlog of growing size.
     BusDrain {
         #[arg(long, value_delimiter = ',', default_values_t = [1_000, 4_000, 16_000])]
@@ -86,6 +91,12 @@ async fn main() -> anyhow::Result<()> {
             let section = view_latency(&gateway, bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
         }
+        Command::PackingViewLatency { orders } => {
+            eprintln!("packing-view-latency: {orders} orders");
+            let view = benchmarks::packing_view_latency(&gateway, orders).await?;
+            let section = report::packing_view_section(&view);
+            println!("{}", report::standalone(&machine, &date, &section));
+        }
         Command::BusDrain { bookings } => {
             let section = bus_drain(&gateway, &bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
@@ -113,6 +124,9 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .await?,
                 view_latency(&gateway, 1000).await?,
+                report::packing_view_section(
+                    &benchmarks::packing_view_latency(&gateway, 1000).await?,
+                ),
                 bus_drain(&gateway, &[1_000, 4_000, 16_000]).await?,
                 store_scaling(&gateway, &[1_000, 100_000, 1_000_000], 16, 30).await?,
             ];

@@ -64,6 +64,28 @@ pub fn view_section(view: &ViewLatency) -> String {
     )
 }
 
+pub fn packing_view_section(view: &ViewLatency) -> String {
+    let ms = |q: f64| view.latency.value_at_quantile(q) as f64 / 1000.0;
+    format!(
+        "## Command to view: packing\n\n\
+         Command: `scripts/bench packing-view-latency`\n\n\
+         One order at a time, each for a new customer, on an otherwise idle gateway: from \
+         `POST /packing/packingorders` answered to the order shown as ORDERED with its task \
+         WAITING in `GET /packing/orderinfos?userId=` — two hops of the bus (PackingOrdered → \
+         orderinfo, and PackingOrdered → productpacking → PackingTaskCreated → orderinfo).\n\n\
+         | orders | p50 ms | p99 ms | max ms | not visible within 10 s |\n\
+         |--:|--:|--:|--:|--:|\n\
+         | {} | {:.1} | {:.1} | {:.1} | {} |\n\n\
+         The view is polled every {} ms, so each number includes up to that much plus one GET.\n",
+        view.latency.len(),
+        ms(0.50),
+        ms(0.99),
+        ms(1.0),
+        view.timed_out,
+        crate::benchmarks::VIEW_POLL.as_millis(),
+    )
+}
+
 pub fn drain_section(results: &[DrainResult]) -> String {
     let mut table = String::from(
         "| bookings made with every handler down | deliveries queued | drained in | bookings completed/s |\n\
