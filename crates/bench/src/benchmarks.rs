@@ -231,6 +231,51 @@ async fn completed_in_my_page(api: &Api, user: &str, booking: &str) -> anyhow::R
     Ok(false)
 }
 
+/// Places one order at a time, each for a new customer, and waits for each to show in the
+/// customer's order list as ORDERED with its packing task WAITING: two hops of the bus
+/// (PackingOrdered → orderinfo, and PackingOrdered → productpacking → PackingTaskCreated →
+/// orderinfo).
+pub async fn packing_view_latency(gateway: &Path, orders: u64) -> anyhow::Result<ViewLatency> {
+    let dir = tempfile::tempdir()?;
+    let (_process, api) = start(gateway, &dir.path().join("data")).await?;
+    let mut result = ViewLatency {
+        latency: Histogram::new_with_bounds(1, VIEW_TIMEOUT.as_micros() as u64, 3)?,
+        timed_out: 0,
+    };
+    for i in 0..orders {
+        let customer = format!("view{i}");
+        let order = packing::order(&api, &customer).await?;
+        let answered = Instant::now();
+        if waiting_in_order_list(&api, &customer, &order).await? {
+            let micros = answered.elapsed().as_micros() as u64;
+            result.latency.saturating_record(micros.max(1));
+        } else {
+            result.timed_out += 1;
+        }
+    }
+    Ok(result)
+}
+
+/// Polls the customer's order list until the order shows ORDERED with its task WAITING; false
+/// after `VIEW_TIMEOUT`.
+async fn waiting_in_order_list(api: &Api, customer: &str, order: &str) -> anyhow::Result<bool> {
+    let path = format!("/packing/orderinfos?userId={customer}");
+    let started = Instant::now();
+    while started.elapsed() < VIEW_TIMEOUT {
+        let page = api.get_ok(&path).await?;
+        let shown = page["items"].as_array().is_some_and(|rows| {
+            rows.iter().any(|r| {
+                r["id"] == order && r["status"] == "ORDERED" && r["packingStatus"] == "WAITING"
+            })
+        });
+        if shown {
+            return Ok(true);
+        }
+        tokio::time::sleep(VIEW_POLL).await;
+    }
+    Ok(false)
+}
+
 pub struct DrainResult {
     pub bookings: u64,
     /// Deliveries waiting when the handlers came back.

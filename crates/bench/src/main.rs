@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Throughput and latency (p50/p99) of a query and a command at each concurrency.
     Http {
-        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand])]
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand, Endpoint::PackingQuery, Endpoint::PackingCommand])]
         endpoint: Vec<Endpoint>,
         #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 96])]
         concurrency: Vec<usize>,
@@ -42,6 +42,11 @@ enum Command {
     FamilyViewLatency {
         #[arg(long, default_value_t = 1000)]
         reports: u64,
+    },
+    /// From POST /packing/packingorders answered to the order and its task in GET /packing/orderinfos.
+    PackingViewLatency {
+        #[arg(long, default_value_t = 1000)]
+        orders: u64,
     },
     /// The bus delivering a backlog of growing size.
     BusDrain {
@@ -99,6 +104,12 @@ async fn main() -> anyhow::Result<()> {
                 report::standalone(&machine, &date, &report::family_view_section(&view))
             );
         }
+        Command::PackingViewLatency { orders } => {
+            eprintln!("packing-view-latency: {orders} orders");
+            let view = benchmarks::packing_view_latency(&gateway, orders).await?;
+            let section = report::packing_view_section(&view);
+            println!("{}", report::standalone(&machine, &date, &section));
+        }
         Command::BusDrain { bookings } => {
             let section = bus_drain(&gateway, &bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
@@ -120,6 +131,8 @@ async fn main() -> anyhow::Result<()> {
                         Endpoint::Command,
                         Endpoint::FamilyQuery,
                         Endpoint::FamilyCommand,
+                        Endpoint::PackingQuery,
+                        Endpoint::PackingCommand,
                     ],
                     &[1, 16, 96],
                     30,
@@ -129,6 +142,9 @@ async fn main() -> anyhow::Result<()> {
                 view_latency(&gateway, 1000).await?,
                 report::family_view_section(
                     &benchmarks::family_view_latency(&gateway, 1000).await?,
+                ),
+                report::packing_view_section(
+                    &benchmarks::packing_view_latency(&gateway, 1000).await?,
                 ),
                 bus_drain(&gateway, &[1_000, 4_000, 16_000]).await?,
                 store_scaling(&gateway, &[1_000, 100_000, 1_000_000], 16, 30).await?,

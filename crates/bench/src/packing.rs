@@ -24,6 +24,17 @@ fn order_body(user: &str) -> serde_json::Value {
     })
 }
 
+/// Places one order for `customer` and returns its id.
+pub async fn order(api: &Api, customer: &str) -> anyhow::Result<String> {
+    let order = api
+        .post_ok("/packing/packingorders", &order_body(customer))
+        .await?;
+    order["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no id in {order}"))
+}
+
 /// The name of the `i`th bench customer.
 pub fn customer(i: u64) -> String {
     format!("customer{i:07}")

@@ -48,7 +48,10 @@ pub fn http_section(results: &[HttpResult], seconds: u64) -> String {
          The family's query reads the moveview of one of 100 families (5 moves each); its command \
          is a device's position report for one of those 500 moves: a synchronous call to move, \
          then the report and `LocRegistered` in one write (2 deliveries each, to move and the \
-         moveview).\n\n{}",
+         moveview). \
+         The packing rows: the query reads the order list of one of 100 customers (5 orders each); \
+         the command places one order (the order and `PackingOrdered` in one write; per order, 2 \
+         deliveries, which record 1 more event, projected once more).\n\n{}",
         http_table(results)
     )
 }
@@ -86,6 +89,18 @@ pub fn family_view_section(view: &ViewLatency) -> String {
          `POST /family/locations` answered to its `locId` shown in `GET /family/moveviews/{{id}}` — \
          one hop of the bus (LocRegistered → moveview).\n\n{}",
         view_table(view).replacen("| bookings |", "| reports |", 1)
+    )
+}
+
+pub fn packing_view_section(view: &ViewLatency) -> String {
+    format!(
+        "## Command to view: packing\n\n\
+         Command: `scripts/bench packing-view-latency`\n\n\
+         One order at a time, each for a new customer, on an otherwise idle gateway: from \
+         `POST /packing/packingorders` answered to the order shown as ORDERED with its task \
+         WAITING in `GET /packing/orderinfos?userId=` — two hops of the bus (PackingOrdered → \
+         orderinfo, and PackingOrdered → productpacking → PackingTaskCreated → orderinfo).\n\n{}",
+        view_table(view).replacen("| bookings |", "| orders |", 1)
     )
 }
 
