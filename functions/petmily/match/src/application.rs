@@ -80,26 +80,47 @@ pub async fn apply(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ApplicationFilter {
-    /// OPEN or MATCHED.
+    /// OPEN (the default) or MATCHED.
     pub status: Option<ApplicationStatus>,
     /// Only this member's requests.
     #[param(value_type = Option<String>, pattern = "^(?!\\.{1,2}$)[A-Za-z0-9._@-]{1,64}$")]
     pub member_id: Option<Id>,
 }
 
+/// Sitters browse OPEN requests; a member lists their own (any status). Someone else's
+/// requests by member, or MATCHED ones of everyone, only an admin lists (403 otherwise).
 pub async fn list(
     d: &Deps,
     q: List<ApplicationFilter>,
-    _: &Call,
+    cx: &Call,
 ) -> AppResult<Page<PetCareApplication>> {
-    let lookup = match (q.filter.member_id, q.filter.status) {
-        (Some(member), _) => Lookup::By(BY_MEMBER, member.into_string()),
-        (None, Some(status)) => Lookup::By(BY_STATUS, status.as_str().into()),
-        (None, None) => Lookup::All,
+    let caller = petmily_events::caller(cx)?;
+    let admin = caller.has_role(petmily_events::ROLE_ADMIN);
+    let status = q.filter.status;
+    let lookup = match q.filter.member_id {
+        Some(member) if member.as_str() == caller.subject || admin => {
+            Lookup::By(BY_MEMBER, member.into_string())
+        }
+        Some(_) => {
+            return Err(AppError::Forbidden(
+                "a member lists only their own care requests".into(),
+            ));
+        }
+        None => match status.unwrap_or_default() {
+            ApplicationStatus::Open => {
+                Lookup::By(BY_STATUS, ApplicationStatus::Open.as_str().into())
+            }
+            s if admin => Lookup::By(BY_STATUS, s.as_str().into()),
+            _ => {
+                return Err(AppError::Forbidden(
+                    "everyone's MATCHED care requests are for admins; list your own with memberId"
+                        .into(),
+                ));
+            }
+        },
     };
     let page = d.applications.list(lookup, Order::Newest, &q.page).await?;
     // A member filter with a status keeps only that status.
-    let status = q.filter.status;
     Ok(Page {
         items: page
             .items

@@ -195,6 +195,12 @@ async fn a_stranger_can_neither_act_on_nor_read_anothers_match_diary_or_rating()
     p.get(&park, &format!("/petmily/api/v1/pet/{}", care.pet_id))
         .await
         .assert_problem(403);
+    p.get(&park, "/petmily/api/v1/match/application?memberId=kim")
+        .await
+        .assert_problem(403);
+    p.get(&park, "/petmily/api/v1/match/application?status=MATCHED")
+        .await
+        .assert_problem(403);
     p.end(&care).await;
     p.post(
         &park,

@@ -262,10 +262,9 @@ impl Decide for Sitter {
                     experience,
                 })]),
             },
-            SitterCmd::Approve { by } | SitterCmd::Reject { by }
+            SitterCmd::Approve { .. } | SitterCmd::Reject { .. }
                 if !exists || self.status != SitterStatus::Applied =>
             {
-                let _ = by;
                 Err(SitterRefusal::NotWaiting(
                     self.id.clone(),
                     self.status.as_str(),

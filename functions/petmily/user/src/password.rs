@@ -7,6 +7,15 @@ use argon2::{
 };
 use kernel::AppError;
 
+/// Hashes computed at once per process: each takes `MEMORY_KIB` of memory, so a flood of
+/// sign-ins waits its turn instead of exhausting the host's memory.
+pub const MAX_CONCURRENT_HASHES: usize = 4;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    HASHING.acquire().await.map_err(AppError::internal)
+}
+
 /// OWASP's first recommended argon2id setting: 19 MiB of memory, 2 passes, 1 lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
 pub const PASSES: u32 = 2;
@@ -27,6 +36,7 @@ fn salt() -> Result<SaltString, AppError> {
 
 /// The PHC string of `password` with a fresh salt.
 pub async fn hash(password: String) -> Result<String, AppError> {
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let salt = salt()?;
         hasher()?
@@ -41,6 +51,7 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 /// Whether `password` matches the PHC string `stored`. With no stored hash (an unknown login
 /// id) a hash of the same cost is still computed, so the answer takes as long either way.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         let argon = hasher()?;
         match stored {
