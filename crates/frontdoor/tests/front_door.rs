@@ -74,6 +74,7 @@ async fn inside(_: &Deps, _: (), _: &Call) -> AppResult<Json<String>> {
 
 impl BoundedContext for Echo {
     const ID: ContextId = ECHO;
+    const NOTIFIES: bool = true;
     const SECRETS: &'static [SecretSpec] = &[];
     type Deps = Deps;
 

@@ -41,7 +41,7 @@ impl Family {
         .unwrap_or_else(|e| panic!("deploying infra/family.yaml: {e:#}\n{}", moto.log_tail()));
         let topic = deployment
             .stack
-            .reference("AlarmNotifyTopic")
+            .reference("NotificationsTopic")
             .unwrap()
             .to_owned();
         let sqs = moto.sqs();
