@@ -147,12 +147,10 @@ pub async fn http(
     };
     let report = load::run(process.addr(), spec, requests).await?;
     let drained_after = match endpoint {
-        Endpoint::Query | Endpoint::PackingQuery => None,
-        Endpoint::Command | Endpoint::Hot | Endpoint::PackingCommand => {
+        Endpoint::Query | Endpoint::PackingQuery | Endpoint::FamilyQuery => None,
+        Endpoint::Command | Endpoint::Hot | Endpoint::PackingCommand | Endpoint::FamilyCommand => {
             Some(api.drained(DRAIN_TIMEOUT).await?)
         }
-        Endpoint::Query | Endpoint::FamilyQuery => None,
-        Endpoint::Command | Endpoint::FamilyCommand => Some(api.drained(DRAIN_TIMEOUT).await?),
     };
     Ok(HttpResult {
         endpoint,
