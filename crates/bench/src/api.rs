@@ -83,6 +83,24 @@ impl Api {
         expect_success("POST", path, self.post(path, body).await?)
     }
 
+    /// Like `post_ok`, but an answer of 503 (a breaker still open after its dependency came back)
+    /// is tried again, as a client told "try later" does, until `patience` has passed.
+    pub async fn post_ok_when_available(
+        &self,
+        path: &str,
+        body: &Value,
+        patience: Duration,
+    ) -> anyhow::Result<Value> {
+        let started = Instant::now();
+        loop {
+            let reply = self.post(path, body).await?;
+            if reply.status != 503 || started.elapsed() >= patience {
+                return expect_success("POST", path, reply);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Every item of a paged list (`{"items": [...], "nextCursor": ...}`), following the cursor.
     pub async fn list_all(&self, path: &str) -> anyhow::Result<Vec<Value>> {
         let joiner = if path.contains('?') { '&' } else { '?' };

@@ -288,7 +288,8 @@ impl Scenario for PackingScenario {
                 .get(id)
                 .is_some_and(|p| p["status"] == "APPROVED");
             if pending && paid {
-                api.post_ok(&format!("/packing/productpackings/{id}/accept"), &json!({}))
+                let path = format!("/packing/productpackings/{id}/accept");
+                api.post_ok_when_available(&path, &json!({}), DRAIN_TIMEOUT)
                     .await?;
                 again += 1;
             }
