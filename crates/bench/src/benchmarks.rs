@@ -14,6 +14,7 @@ use crate::{
     family,
     gateway::{GatewayProcess, ProcessSpec},
     load::{self, LoadReport, LoadSpec, Requests},
+    moving,
     museum::{self, Seeded},
     packing,
 };
@@ -30,6 +31,8 @@ const COMMAND_EXHIBITIONS: usize = 8;
 /// Families the family benchmarks load, each with a founder on this many moves.
 const FAMILIES: u64 = 100;
 const MOVES_PER_FAMILY: u64 = 5;
+/// Mover companies registered for the moving benchmarks (each serves one move at a time).
+const MOVING_COMPANIES: u64 = 100;
 /// MyPage rows per user in the store-scaling benchmark.
 const ROWS_PER_USER: u64 = 10;
 /// How often the command-to-view benchmark reads the view.
@@ -55,6 +58,10 @@ pub enum Endpoint {
     FamilyQuery,
     /// `POST /family/locations`
     FamilyCommand,
+    /// `GET /moving/moverinfos?tel=`
+    MovingQuery,
+    /// `POST /moving/movers`
+    MovingCommand,
 }
 
 impl Endpoint {
@@ -67,6 +74,8 @@ impl Endpoint {
             Self::PackingCommand => "POST /packing/packingorders",
             Self::FamilyQuery => "GET /family/moveviews?familyId=",
             Self::FamilyCommand => "POST /family/locations",
+            Self::MovingQuery => "GET /moving/moverinfos?tel=",
+            Self::MovingCommand => "POST /moving/movers",
         }
     }
 }
@@ -135,6 +144,16 @@ pub async fn http(
             api.drained(DRAIN_TIMEOUT).await?;
             family::location_command(host, moves)
         }
+        Endpoint::MovingQuery => {
+            moving::companies(&api, MOVING_COMPANIES).await?;
+            moving::call_many(&api, QUERY_USERS, QUERY_USERS * BOOKINGS_PER_USER).await?;
+            api.drained(DRAIN_TIMEOUT).await?;
+            moving::moverinfos_query(host, QUERY_USERS)
+        }
+        Endpoint::MovingCommand => {
+            moving::companies(&api, MOVING_COMPANIES).await?;
+            moving::call_command(host)
+        }
     };
     let warm_up = LoadSpec {
         concurrency,
@@ -147,10 +166,15 @@ pub async fn http(
     };
     let report = load::run(process.addr(), spec, requests).await?;
     let drained_after = match endpoint {
-        Endpoint::Query | Endpoint::PackingQuery | Endpoint::FamilyQuery => None,
-        Endpoint::Command | Endpoint::Hot | Endpoint::PackingCommand | Endpoint::FamilyCommand => {
-            Some(api.drained(DRAIN_TIMEOUT).await?)
-        }
+        Endpoint::Query
+        | Endpoint::PackingQuery
+        | Endpoint::FamilyQuery
+        | Endpoint::MovingQuery => None,
+        Endpoint::Command
+        | Endpoint::Hot
+        | Endpoint::PackingCommand
+        | Endpoint::FamilyCommand
+        | Endpoint::MovingCommand => Some(api.drained(DRAIN_TIMEOUT).await?),
     };
     Ok(HttpResult {
         endpoint,
@@ -202,6 +226,30 @@ pub async fn family_view_latency(gateway: &Path, reports: u64) -> anyhow::Result
     };
     for n in 0..reports {
         match family::report_until_viewed(&api, move_id, n, VIEW_POLL, VIEW_TIMEOUT).await? {
+            Some(took) => result
+                .latency
+                .saturating_record((took.as_micros() as u64).max(1)),
+            None => result.timed_out += 1,
+        }
+    }
+    Ok(result)
+}
+
+/// One call at a time, each for a new customer, with one company registered: from the call
+/// answered to its row CONFIRMED with the company in `GET /moving/moverinfos?tel=` — three hops of
+/// the bus (MovermanageAssigned → moveassign → MoverassignCompleted → movecall →
+/// MovercallConfirmed → customer). Each call is then cancelled, untimed, to free the company.
+pub async fn moving_view_latency(gateway: &Path, calls: u64) -> anyhow::Result<ViewLatency> {
+    let dir = tempfile::tempdir()?;
+    let (_process, api) = start(gateway, &dir.path().join("data")).await?;
+    moving::companies(&api, 1).await?;
+    let mut result = ViewLatency {
+        latency: Histogram::new_with_bounds(1, VIEW_TIMEOUT.as_micros() as u64, 3)?,
+        timed_out: 0,
+    };
+    for i in 0..calls {
+        let tel = format!("0106{i:07}");
+        match moving::call_until_confirmed(&api, &tel, VIEW_POLL, VIEW_TIMEOUT).await? {
             Some(took) => result
                 .latency
                 .saturating_record((took.as_micros() as u64).max(1)),

@@ -11,6 +11,7 @@ pub mod fault;
 pub mod gateway;
 pub mod load;
 pub mod machine;
+pub mod moving;
 pub mod museum;
 pub mod packing;
 pub mod report;

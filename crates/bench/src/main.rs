@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Throughput and latency (p50/p99) of a query and a command at each concurrency.
     Http {
-        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand, Endpoint::PackingQuery, Endpoint::PackingCommand])]
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand, Endpoint::PackingQuery, Endpoint::PackingCommand, Endpoint::MovingQuery, Endpoint::MovingCommand])]
         endpoint: Vec<Endpoint>,
         #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 96])]
         concurrency: Vec<usize>,
@@ -47,6 +47,11 @@ enum Command {
     PackingViewLatency {
         #[arg(long, default_value_t = 1000)]
         orders: u64,
+    },
+    /// From POST /moving/movers answered to the call CONFIRMED with its company in GET /moving/moverinfos.
+    MovingViewLatency {
+        #[arg(long, default_value_t = 1000)]
+        calls: u64,
     },
     /// The bus delivering a backlog of growing size.
     BusDrain {
@@ -110,6 +115,12 @@ async fn main() -> anyhow::Result<()> {
             let section = report::packing_view_section(&view);
             println!("{}", report::standalone(&machine, &date, &section));
         }
+        Command::MovingViewLatency { calls } => {
+            eprintln!("moving-view-latency: {calls} calls");
+            let view = benchmarks::moving_view_latency(&gateway, calls).await?;
+            let section = report::moving_view_section(&view);
+            println!("{}", report::standalone(&machine, &date, &section));
+        }
         Command::BusDrain { bookings } => {
             let section = bus_drain(&gateway, &bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
@@ -133,6 +144,8 @@ async fn main() -> anyhow::Result<()> {
                         Endpoint::FamilyCommand,
                         Endpoint::PackingQuery,
                         Endpoint::PackingCommand,
+                        Endpoint::MovingQuery,
+                        Endpoint::MovingCommand,
                     ],
                     &[1, 16, 96],
                     30,
@@ -145,6 +158,9 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 report::packing_view_section(
                     &benchmarks::packing_view_latency(&gateway, 1000).await?,
+                ),
+                report::moving_view_section(
+                    &benchmarks::moving_view_latency(&gateway, 1000).await?,
                 ),
                 bus_drain(&gateway, &[1_000, 4_000, 16_000]).await?,
                 store_scaling(&gateway, &[1_000, 100_000, 1_000_000], 16, 30).await?,

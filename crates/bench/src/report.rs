@@ -51,7 +51,13 @@ pub fn http_section(results: &[HttpResult], seconds: u64) -> String {
          moveview). \
          The packing rows: the query reads the order list of one of 100 customers (5 orders each); \
          the command places one order (the order and `PackingOrdered` in one write; per order, 2 \
-         deliveries, which record 1 more event, projected once more).\n\n{}",
+         deliveries, which record 1 more event, projected once more). \
+         The moving rows: the query reads the moverinfos of one of 100 customers (5 calls each, \
+         100 mover companies registered); the command calls a mover (a synchronous call to \
+         movemanage, which records the request and `MovermanageAssigned`, then the call and \
+         `MovercallCalled` in one write; the bus then assigns one of the 100 companies, each \
+         serving one move at a time, or fails the call once none is free, and projects and \
+         messages the outcome: 7 deliveries per call, which record 4 more events).\n\n{}",
         http_table(results)
     )
 }
@@ -101,6 +107,20 @@ pub fn packing_view_section(view: &ViewLatency) -> String {
          WAITING in `GET /packing/orderinfos?userId=` — two hops of the bus (PackingOrdered → \
          orderinfo, and PackingOrdered → productpacking → PackingTaskCreated → orderinfo).\n\n{}",
         view_table(view).replacen("| bookings |", "| orders |", 1)
+    )
+}
+
+pub fn moving_view_section(view: &ViewLatency) -> String {
+    format!(
+        "## Command to view: moving\n\n\
+         Command: `scripts/bench moving-view-latency`\n\n\
+         One call at a time, each for a new customer, with one mover company registered, on an \
+         otherwise idle gateway: from `POST /moving/movers` answered to the call shown as \
+         CONFIRMED with its company in `GET /moving/moverinfos?tel=` — three hops of the bus \
+         (MovermanageAssigned → moveassign → MoverassignCompleted → movecall → \
+         MovercallConfirmed → customer). Each call is then cancelled, untimed, and its row waited \
+         for as CANCELLED, so that the company is free for the next one.\n\n{}",
+        view_table(view).replacen("| bookings |", "| calls |", 1)
     )
 }
 

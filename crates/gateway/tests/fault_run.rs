@@ -11,8 +11,8 @@
 use std::{path::Path, sync::Arc};
 
 use bench::fault::{
-    self, FaultPlan, Scenario, family::FamilyScenario, museum::MuseumScenario,
-    packing::PackingScenario, petmily::PetmilyScenario,
+    self, FaultPlan, Scenario, family::FamilyScenario, moving::MovingScenario,
+    museum::MuseumScenario, packing::PackingScenario, petmily::PetmilyScenario,
 };
 
 async fn under<S: Scenario>(plan: FaultPlan, scenario: Arc<S>) {
@@ -48,4 +48,6 @@ fault_runs! {
     packing_keeps_its_invariants_under_ten_minutes_of_chaos => PackingScenario::new();
     petmily_keeps_its_invariants_under_chaos,
     petmily_keeps_its_invariants_under_ten_minutes_of_chaos => PetmilyScenario::new();
+    moving_keeps_its_invariants_under_chaos,
+    moving_keeps_its_invariants_under_ten_minutes_of_chaos => MovingScenario::new();
 }

@@ -4,6 +4,7 @@
 //! Everything is printed, whether it passes or not.
 
 pub mod family;
+pub mod moving;
 pub mod museum;
 pub mod packing;
 pub mod petmily;
