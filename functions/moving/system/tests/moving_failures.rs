@@ -628,6 +628,9 @@ async fn a_request_whose_call_was_never_recorded_is_withdrawn_and_frees_its_comp
     let api = support::start_with(|c| {
         c.settings
             .insert("MOVEMANAGE_HOLD_SECONDS".into(), "0".into());
+        // movecall waits for an outcome's call until the deadline has passed: a short one here.
+        c.settings
+            .insert("MOVECALL_DEADLINE_MS".into(), "2000".into());
     })
     .await;
     let company = api.company("Mapo Movers", &["mapo"], &["PACKING"]).await;
