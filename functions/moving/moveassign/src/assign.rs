@@ -51,6 +51,12 @@ async fn assign(
         if !current.id.is_empty() {
             return Ok(Step::Skip(()));
         }
+        // The assignment keeps where the move is and its type (its events name only the order).
+        let current = Moverassign {
+            location: order.location.clone(),
+            move_type: order.move_type,
+            ..current
+        };
         let free = d
             .companies
             .list_all(Lookup::By(

@@ -155,6 +155,11 @@ async fn r03_moveassign_picks_a_free_company_near_the_location_that_supports_the
         .await
         .body;
     assert_eq!(assignment["status"], "FAILED");
+    assert_eq!(
+        (&assignment["location"], &assignment["moveType"]),
+        (&"gangnam".into(), &"HALF_PACKING".into()),
+        "the assignment keeps where and what the move is"
+    );
     assert!(
         assignment["reason"].as_str().unwrap().contains("gangnam"),
         "{assignment}"

@@ -259,11 +259,13 @@ fn movemanage_agrees(state: &State) -> Check {
 /// moveassign's assignment says what movecall's call says.
 fn moveassign_agrees(state: &State) -> Check {
     let mut check = Check::new(
-        "moveassign's assignment agrees with movecall's call (ASSIGNED/FAILED/CANCELLED, the company)",
+        "moveassign's assignment agrees with movecall's call (location, move type; ASSIGNED/FAILED/CANCELLED, the company)",
     );
     for (id, call) in &state.calls {
         let a = state.assignments.get(id);
-        let holds = a.is_some_and(|a| match call["status"].as_str() {
+        let holds = a.is_some_and(|a| {
+            a["location"] == call["location"] && a["moveType"] == call["moveType"]
+        }) && a.is_some_and(|a| match call["status"].as_str() {
             Some("CONFIRMED") => {
                 a["status"] == "ASSIGNED"
                     && a["mover"] == call["company"]["name"]
