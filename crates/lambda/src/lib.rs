@@ -23,6 +23,7 @@ pub mod dynamo;
 pub mod emulator;
 pub mod entry;
 pub mod invoke;
+pub mod live;
 pub mod metrics;
 pub mod notify;
 pub mod platform;

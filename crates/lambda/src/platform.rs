@@ -21,6 +21,7 @@ use crate::{
     breaker::DynamoBreakerStore,
     dynamo::DynamoStore,
     invoke::{INTERNAL_ROUTES, InvokeTransport, LazyClient, routes},
+    live,
     notify::SnsNotifier,
     secrets::SecretsManager,
 };
@@ -192,12 +193,26 @@ impl Platform for AwsPlatform {
         Ok(Caller::new(to.to_string(), transport, breaker, timeout))
     }
 
+    /// The system's notification topic; with `LIVE_STREAMS`, also the WebSocket connections
+    /// of each live stream's recipient (`crate::live`).
     fn notifier(&self, _context: ContextId) -> anyhow::Result<Arc<dyn Notifier>> {
         let topic = self.settings.require(NOTIFY_TOPIC_ARN)?;
-        Ok(Arc::new(SnsNotifier::new(
+        let sns: Arc<dyn Notifier> = Arc::new(SnsNotifier::new(
             aws_sdk_sns::Client::new(&self.config),
             topic,
-        )))
+        ));
+        let Some(streams) = self.settings.get(live::LIVE_STREAMS) else {
+            return Ok(sns);
+        };
+        let posters = live::parse(streams)?
+            .into_iter()
+            .map(|s| {
+                let connections = live::Connections::new(self.dynamo(), s.table);
+                let poster = live::Poster::new(&self.config, &s.endpoint, connections);
+                (s.channel, poster)
+            })
+            .collect();
+        Ok(Arc::new(live::LiveNotifier::new(sns, posters)))
     }
 
     fn setting(&self, name: &str) -> Option<String> {
@@ -254,6 +269,22 @@ mod tests {
         assert_eq!(p.store(BOOK).unwrap().context(), "museum/book");
         assert!(p.caller(BOOK, MUSEUM).is_ok());
         assert!(p.notifier(BOOK).is_ok());
+        let live = platform(&[
+            (
+                "NOTIFY_TOPIC_ARN",
+                "arn:aws:sns:us-east-1:123456789012:notify",
+            ),
+            ("LIVE_STREAMS", "[]"),
+        ]);
+        assert!(live.notifier(BOOK).is_ok());
+        let broken = platform(&[
+            (
+                "NOTIFY_TOPIC_ARN",
+                "arn:aws:sns:us-east-1:123456789012:notify",
+            ),
+            ("LIVE_STREAMS", "{"),
+        ]);
+        assert!(error(broken.notifier(BOOK)).contains("LIVE_STREAMS"));
         assert_eq!(p.breaker_policy().unwrap().failures_to_open, 3);
         assert_eq!(p.setting("BREAKER_FAILURES").as_deref(), Some("3"));
     }

@@ -570,12 +570,52 @@ async fn every_sample_event_of_every_system_runs_through_its_lambda_entry() {
             .await
             .unwrap_or_else(|e| panic!("deploying {name}: {e:#}"));
         (fixture.seed)(&m).await;
-        run_samples(&mut m, &fixture).await;
+        run_samples(&mut m, &fixture, &moto).await;
         drop(moto);
     }
 }
 
-async fn run_samples(m: &mut Deployment, fixture: &Fixture) {
+/// A live stream's `$connect` (the connection recorded under its recipient) or `$disconnect`
+/// (deleted again), against the connections table the template gives the function.
+async fn websocket_sample(m: &Deployment, moto: &lambda::emulator::Moto, name: &str, json: &str) {
+    use lambda::live::{self, Connections};
+    let event: aws_lambda_events::event::apigw::ApiGatewayWebsocketProxyRequest =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let table = &m.stack.function(name).unwrap().environment[live::CONNECTIONS_TABLE];
+    let connections = Connections::new(aws_sdk_dynamodb::Client::new(moto.config()), table);
+    let stream = m
+        .system
+        .streams
+        .iter()
+        .find(|s| live::connect_name(m.system.name, s) == name)
+        .copied();
+    let connection = event.request_context.connection_id.clone().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let (response, open) = match stream {
+        Some(stream) => {
+            let recipient = event
+                .query_string_parameters
+                .first(stream.recipient)
+                .unwrap()
+                .to_owned();
+            let response = live::connect(&connections, &stream, &event, now).await;
+            (response, connections.of(&recipient, now).await.unwrap())
+        }
+        None => {
+            let response = live::disconnect(&connections, &event).await;
+            let closed = connections.close_by_id(&connection).await.unwrap();
+            (response, vec![String::new(); closed])
+        }
+    };
+    assert_eq!(response.status_code, 200, "{name}: {:?}", response.body);
+    if stream.is_some() {
+        assert!(open.contains(&connection), "{name}: {open:?}");
+    } else {
+        assert!(open.is_empty(), "{name}: the connection is still recorded");
+    }
+}
+
+async fn run_samples(m: &mut Deployment, fixture: &Fixture, moto: &lambda::emulator::Moto) {
     let system = m.system.name;
     let samples = samples(system);
     assert!(samples.len() >= m.functions.len(), "a sample per function");
@@ -590,6 +630,10 @@ async fn run_samples(m: &mut Deployment, fixture: &Fixture) {
     ordered.sort_by_key(|(name, json)| rank(name, json));
 
     for (name, json) in ordered {
+        if name.ends_with("-ws-connect") || name.ends_with("-ws-disconnect") {
+            websocket_sample(m, moto, &name, &json).await;
+            continue;
+        }
         if let Some(context) = name.strip_suffix("-publisher") {
             let context = context.strip_prefix(&format!("{system}-")).unwrap();
             let event: StreamEvent = serde_json::from_str(&json).unwrap();

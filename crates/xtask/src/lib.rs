@@ -58,6 +58,23 @@ fn env_file(system: &System) -> String {
             }
         }
     }
+    for stream in template::live_streams(system) {
+        let table = format!(
+            "{DEFAULT_PREFIX}-{}-{}-connections",
+            system.name, stream.channel
+        );
+        let vars = serde_json::json!({ lambda::live::CONNECTIONS_TABLE: table });
+        for name in [
+            lambda::live::connect_name(system.name, stream),
+            lambda::live::disconnect_name(system.name, stream),
+        ] {
+            let id = template::logical_id(system.name, &name);
+            let nested = format!("{}/{id}", template::system_stack_id(system));
+            for key in [id, nested] {
+                functions.insert(key, vars.clone());
+            }
+        }
+    }
     serde_json::to_string_pretty(&functions).unwrap_or_default() + "\n"
 }
 

@@ -1,6 +1,6 @@
 //! `events/<system>/<function>.json`: one realistic sample event per Lambda, in the shape AWS
 //! delivers it (API Gateway HTTP API v2, SQS FIFO batch, DynamoDB Streams batch, EventBridge
-//! schedule), for `sam local invoke -e` and `cargo lambda invoke --data-file`.
+//! schedule, API Gateway WebSocket `$connect` / `$disconnect`), for `sam local invoke -e` and `cargo lambda invoke --data-file`.
 
 use kernel::{ContextId, Envelope, System, Trigger, function::FnInfo, openapi::path_params};
 use serde_json::{Value, json};
@@ -34,7 +34,59 @@ pub fn for_system(system: &System) -> Vec<(String, Value)> {
             ));
         }
     }
+    for stream in crate::template::live_streams(system) {
+        let recipient = (system.sample_id)(stream.path, stream.recipient);
+        out.push((
+            lambda::live::connect_name(system.name, stream),
+            websocket(stream, Some(recipient)),
+        ));
+        out.push((
+            lambda::live::disconnect_name(system.name, stream),
+            websocket(stream, None),
+        ));
+    }
     out
+}
+
+/// A WebSocket API's `$connect` (with the recipient in the query string) or `$disconnect`.
+fn websocket(stream: &kernel::LiveStream, recipient: Option<&str>) -> Value {
+    let (route, kind) = match recipient {
+        Some(_) => ("$connect", "CONNECT"),
+        None => ("$disconnect", "DISCONNECT"),
+    };
+    let host = format!("{API}.execute-api.{REGION}.amazonaws.com");
+    let mut event = json!({
+        "headers": { "Host": host, "x-correlation-id": format!("sample-{}", stream.channel) },
+        "multiValueHeaders": { "Host": [host] },
+        "requestContext": {
+            "routeKey": route,
+            "eventType": kind,
+            "extendedRequestId": format!("sample-{}-{kind}", stream.channel),
+            "requestTime": TIME,
+            "messageDirection": "IN",
+            "stage": lambda::live::STAGE,
+            "connectedAt": EPOCH_MS,
+            "requestTimeEpoch": EPOCH_MS,
+            "identity": { "sourceIp": "203.0.113.7", "userAgent": "Mozilla/5.0" },
+            "requestId": format!("sample-{}-{kind}", stream.channel),
+            "domainName": host,
+            "connectionId": "L0SM9cOFvHcCIhw=",
+            "apiId": API,
+        },
+        "isBase64Encoded": false,
+    });
+    match recipient {
+        Some(id) => {
+            event["headers"]["Sec-WebSocket-Version"] = json!("13");
+            event["queryStringParameters"] = json!({ stream.recipient: id });
+            event["multiValueQueryStringParameters"] = json!({ stream.recipient: [id] });
+        }
+        None => {
+            event["requestContext"]["disconnectStatusCode"] = json!(1001);
+            event["requestContext"]["disconnectReason"] = json!("Going away");
+        }
+    }
+    event
 }
 
 fn http(system: &System, f: &FnInfo, route: &kernel::function::Route) -> Value {

@@ -64,7 +64,8 @@ fn the_template_declares_every_function_once_with_distinct_logical_ids() {
         let deployed = xtask::template::deployed_functions(&system);
         let expected = system.functions().len()
             + xtask::template::sources(&system).len()
-            + usize::from(system.auth.is_some());
+            + usize::from(system.auth.is_some())
+            + 2 * xtask::template::live_streams(&system).len();
         assert_eq!(
             deployed.len(),
             expected,
@@ -261,6 +262,87 @@ fn only_a_notifying_context_gets_the_notification_topic_and_may_publish_to_it() 
         seen > 0,
         "some system notifies, so this test checks something"
     );
+}
+
+#[test]
+fn family_alarms_get_a_websocket_api_that_only_the_notifying_context_posts_to() {
+    let family = systems::all()
+        .into_iter()
+        .find(|s| s.name == "family")
+        .unwrap();
+    assert_eq!(xtask::template::live_streams(&family).len(), 1);
+    let template = Template::of(&family);
+    let api = &template.resource("AlarmStreamApi").unwrap()["Properties"];
+    assert_eq!(api["ProtocolType"], "WEBSOCKET");
+    assert_eq!(api["RouteSelectionExpression"], "$request.body.action");
+    for (route, function) in [
+        ("$connect", "AlarmWsConnect"),
+        ("$disconnect", "AlarmWsDisconnect"),
+    ] {
+        let props = &template.resource(&format!("{function}Route")).unwrap()["Properties"];
+        assert_eq!(props["RouteKey"], route);
+        assert_eq!(
+            sub_text(&props["Target"]),
+            format!("integrations/${{{function}Integration}}")
+        );
+        let integration = &template
+            .resource(&format!("{function}Integration"))
+            .unwrap()["Properties"];
+        assert_eq!(integration["IntegrationType"], "AWS_PROXY");
+        assert!(sub_text(&integration["IntegrationUri"]).ends_with(":live/invocations"));
+        let permission =
+            &template.resource(&format!("{function}Permission")).unwrap()["Properties"];
+        assert!(
+            sub_text(&permission["SourceArn"]).ends_with(&format!("${{AlarmStreamApi}}/*/{route}"))
+        );
+        let env = &template.resource(function).unwrap()["Properties"]["Environment"]["Variables"];
+        assert!(env.get("CONNECTIONS_TABLE").is_some(), "{function}");
+    }
+    let stage = &template.resource("AlarmStreamStage").unwrap()["Properties"];
+    assert_eq!(stage["AutoDeploy"], true);
+    assert_eq!(stage["StageName"], lambda::live::STAGE);
+    let table = &template.resource("AlarmStreamConnections").unwrap()["Properties"];
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"],
+        "expiresAt"
+    );
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
+    assert_eq!(table["KeySchema"][0]["AttributeName"], "recipient");
+    assert_eq!(table["KeySchema"][1]["AttributeName"], "connectionId");
+    assert!(
+        sub_text(&template.doc["Outputs"]["AlarmStreamUrl"]["Value"])
+            .starts_with("wss://${AlarmStreamApi}.execute-api.")
+    );
+    // Only the alarm context's functions post (and learn where to); the others do not.
+    for context in &family.contexts {
+        for f in context.functions() {
+            let id = xtask::template::logical_id(family.name, f.name);
+            let env = &template.resource(&id).unwrap()["Properties"]["Environment"]["Variables"];
+            let manages = support::statements(template.resource(&format!("{id}Role")).unwrap())
+                .iter()
+                .any(|st| {
+                    support::strings(&st["Action"]).contains(&"execute-api:ManageConnections")
+                });
+            assert_eq!(manages, context.notifies, "{}", f.name);
+            assert_eq!(
+                env.get("LIVE_STREAMS").is_some(),
+                context.notifies,
+                "{}",
+                f.name
+            );
+        }
+    }
+    // A system that is not listed in `WEBSOCKET_SYSTEMS` keeps its stream local only.
+    for system in systems::all() {
+        let listed = xtask::template::live::WEBSOCKET_SYSTEMS.contains(&system.name);
+        let text = Template::of(&system).text;
+        assert_eq!(
+            text.contains("WEBSOCKET"),
+            listed && !system.streams.is_empty(),
+            "{}",
+            system.name
+        );
+    }
 }
 
 #[test]

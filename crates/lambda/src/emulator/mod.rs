@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod invoke;
+pub mod management;
 mod queue;
 mod stream;
 pub mod system;

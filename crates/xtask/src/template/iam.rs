@@ -25,6 +25,13 @@ pub enum Grant {
     Invoke(Vec<String>),
     /// Reading one secret.
     Secret(String),
+    /// These actions on a table (logical id) and its indexes: a live stream's connections.
+    Items {
+        table: String,
+        actions: Vec<&'static str>,
+    },
+    /// Posting to (and closing) the connections of a WebSocket API (logical id), stage `live`.
+    ManageConnections(String),
 }
 
 /// The only action granted on `*`: DynamoDB's `ListStreams` names no resource (AWS's Service
@@ -104,6 +111,20 @@ fn statements(grant: &Grant) -> Vec<Y> {
         Grant::Secret(secret) => vec![statement(
             &["secretsmanager:GetSecretValue"],
             vec![r#ref(secret)],
+        )],
+        Grant::Items { table, actions } => vec![statement(
+            actions,
+            vec![
+                get_att(table, "Arn"),
+                sub(format!("${{{table}.Arn}}/index/*")),
+            ],
+        )],
+        Grant::ManageConnections(api) => vec![statement(
+            &["execute-api:ManageConnections"],
+            vec![sub(format!(
+                "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/{}/POST/@connections/*",
+                lambda::live::STAGE
+            ))],
         )],
     }
 }

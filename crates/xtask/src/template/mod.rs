@@ -5,6 +5,7 @@ mod alarm;
 mod function;
 mod http;
 pub mod iam;
+pub mod live;
 pub mod names;
 mod queue;
 mod root;
@@ -366,6 +367,9 @@ fn environment(system: &System, context: &kernel::Context, table: &str) -> Vec<(
             lambda::platform::NOTIFY_TOPIC_ARN.to_owned(),
             r#ref(NOTIFICATIONS_TOPIC),
         ));
+        if let Some(streams) = live::variable(system) {
+            env.push((lambda::live::LIVE_STREAMS.to_owned(), streams));
+        }
     }
     let routes = internal_routes(system, context.id);
     if !routes.is_empty() {
@@ -411,6 +415,7 @@ fn grants(system: &System, context: &kernel::Context, table: &str, read_only: bo
     );
     if context.notifies {
         grants.push(Grant::Publish(NOTIFICATIONS_TOPIC.to_owned()));
+        grants.extend(live::grants(system));
     }
     grants
 }
@@ -575,6 +580,9 @@ pub fn system(system: &System) -> String {
             resources.extend(function(system, context, &f));
         }
     }
+    for stream in live_streams(system) {
+        resources.extend(live::resources(system, stream));
+    }
     if let Some(policy) = system.auth {
         resources.extend(authorizer(system, policy));
     }
@@ -621,7 +629,26 @@ pub fn system(system: &System) -> String {
     }
     doc.push(("Globals", globals()));
     doc.push(("Resources", Y::Map(resources)));
+    let outputs = live_outputs(system);
+    if !outputs.is_empty() {
+        doc.push(("Outputs", Y::Map(outputs)));
+    }
     to_string(&map(doc))
+}
+
+/// The live streams a system deploys as WebSocket APIs: those of a system that opts in
+/// (`live::WEBSOCKET_SYSTEMS`) and has a context that notifies (a stream carries notifications;
+/// with no context to send them it would stay silent).
+pub fn live_streams(system: &System) -> &[kernel::LiveStream] {
+    if notifies(system) && live::WEBSOCKET_SYSTEMS.contains(&system.name) {
+        &system.streams
+    } else {
+        &[]
+    }
+}
+
+fn live_outputs(system: &System) -> Vec<(String, Y)> {
+    live::outputs(system)
 }
 
 fn globals() -> Y {
@@ -668,6 +695,7 @@ pub fn deployed_functions(system: &System) -> BTreeMap<String, String> {
         let name = authorizer_name(system);
         out.insert(logical_id(system.name, &name), name);
     }
+    out.extend(live::functions(system));
     out
 }
 

@@ -65,6 +65,15 @@ pub fn alarm(subject: &str, what: &str) -> Y {
     sub(prefixed(&format!("{subject}-{what}")))
 }
 
+/// A live stream's WebSocket API (128) and its connections table (255).
+pub fn websocket_api(system: &str, channel: &str) -> Y {
+    sub(prefixed(&format!("{system}-{channel}-stream")))
+}
+
+pub fn connections(system: &str, channel: &str) -> Y {
+    sub(prefixed(&format!("{system}-{channel}-connections")))
+}
+
 pub fn authorizer(system: &str) -> Y {
     sub(prefixed(&format!("{system}-authorizer")))
 }

@@ -53,6 +53,45 @@ fn log_group(name: Y) -> Y {
     ])
 }
 
+/// The front door's URL, and each system's live streams' `wss://` URLs (its nested stack's).
+fn outputs(systems: &[System]) -> Vec<(String, Y)> {
+    let mut out = vec![(
+        "ApiUrl".to_owned(),
+        map([
+            ("Description", s("Base URL of the front door")),
+            ("Value", get_att("HttpApi", "ApiEndpoint")),
+        ]),
+    )];
+    for system in systems {
+        for stream in super::live_streams(system) {
+            let output = super::live::url_output(stream);
+            out.push((
+                format!(
+                    "{}{output}",
+                    super::system_stack_id(system).trim_end_matches("System")
+                ),
+                map([
+                    (
+                        "Description",
+                        s(format!(
+                            "/{}{} as a WebSocket: connect with ?{}=",
+                            system.name, stream.path, stream.recipient
+                        )),
+                    ),
+                    (
+                        "Value",
+                        get_att(
+                            &super::system_stack_id(system),
+                            &format!("Outputs.{output}"),
+                        ),
+                    ),
+                ]),
+            ));
+        }
+    }
+    out
+}
+
 pub fn root(systems: &[System]) -> String {
     let prefix = format!("${{{}}}", names::PREFIX);
     let mut resources = vec![
@@ -217,16 +256,7 @@ pub fn root(systems: &[System]) -> String {
             )]),
         ),
         ("Resources", Y::Map(resources)),
-        (
-            "Outputs",
-            map([(
-                "ApiUrl",
-                map([
-                    ("Description", s("Base URL of the front door")),
-                    ("Value", get_att("HttpApi", "ApiEndpoint")),
-                ]),
-            )]),
-        ),
+        ("Outputs", Y::Map(outputs(systems))),
     ]);
     to_string(&doc)
 }

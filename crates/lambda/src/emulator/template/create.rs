@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::{
-    QUEUE, Resource, SECRET, SUBSCRIPTION, TABLE, TOPIC,
+    QUEUE, Resource, SECRET, SUBSCRIPTION, TABLE, TOPIC, WEBSOCKET_API,
     resolve::{is_true, text},
 };
 
@@ -53,6 +53,7 @@ impl Clients {
             QUEUE => self.queue(stack, logical, &properties).await?,
             SUBSCRIPTION => self.subscription(&properties).await?,
             SECRET => self.secret(stack, logical, &properties).await?,
+            WEBSOCKET_API => websocket_api(stack, logical),
             other => anyhow::bail!("the emulator does not create {other}"),
         };
         Ok(Resource {
@@ -294,6 +295,25 @@ impl Clients {
 }
 
 /// Letters and digits, from ULIDs (random enough for a test secret).
+/// A WebSocket API is only named: moto's Management API never answers `GoneException` and keeps
+/// no record of what was posted (ARCHITECTURE.md), so tests post to a local stub of it instead.
+/// Its id, ten lowercase characters as API Gateway's, comes from the stack and the logical id.
+fn websocket_api(stack: &str, logical: &str) -> (String, BTreeMap<String, String>) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (stack, logical).hash(&mut hasher);
+    let id = format!("{:016x}", hasher.finish())[..10].to_owned();
+    let endpoint = format!(
+        "wss://{id}.execute-api.{}.amazonaws.com",
+        crate::emulator::REGION
+    );
+    let attributes = [("ApiId", id.clone()), ("ApiEndpoint", endpoint)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    (id, attributes)
+}
+
 fn generated(length: usize) -> String {
     let mut out = String::new();
     while out.len() < length {

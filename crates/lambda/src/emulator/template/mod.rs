@@ -1,5 +1,5 @@
 //! Creates a CloudFormation (or SAM) template's tables, topics, queues, subscriptions and secrets
-//! in the emulator, from the template's own definitions, so that tests run against the layout
+//! in the emulator (and names its WebSocket APIs), from the template's own definitions, so that tests run against the layout
 //! that is deployed and not against a second copy of it; and resolves each function's
 //! environment as Lambda would set it. Other resource types are not created; a reference to one
 //! is an error that names it.
@@ -24,8 +24,9 @@ const TOPIC: &str = "AWS::SNS::Topic";
 const QUEUE: &str = "AWS::SQS::Queue";
 const SUBSCRIPTION: &str = "AWS::SNS::Subscription";
 const SECRET: &str = "AWS::SecretsManager::Secret";
+const WEBSOCKET_API: &str = "AWS::ApiGatewayV2::Api";
 const FUNCTION: &str = "AWS::Serverless::Function";
-const CREATED: [&str; 5] = [TABLE, TOPIC, QUEUE, SUBSCRIPTION, SECRET];
+const CREATED: [&str; 6] = [TABLE, TOPIC, QUEUE, SUBSCRIPTION, SECRET, WEBSOCKET_API];
 
 /// A created resource: what `!Ref` gives (a table's name, a topic's ARN, a queue's URL, a
 /// subscription's ARN) and what `!GetAtt` gives (`Arn`, `StreamArn`, `QueueName`, ...).
