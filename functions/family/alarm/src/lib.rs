@@ -8,7 +8,8 @@
 //! | `family-alarm-read` | `POST /alarms/{id}/read` | 6 |
 //!
 //! Live: `GET /family/alarms/stream?customerId=` (Server-Sent Events on the local gateway, one
-//! per alarm to that customer; the system declares the stream).
+//! per alarm to that customer; the system declares the stream). On AWS the stream is a WebSocket
+//! API (`wss://…/live?customerId=`) that the notifier posts to (`lambda::live`).
 
 pub mod domain;
 pub mod policy;
