@@ -145,7 +145,10 @@ impl Museum {
             museum(),
             std::path::Path::new(TEMPLATE),
             &config,
-            &[("SYNC_TIMEOUT_MS", "3000"), ("MUSEUM_HOLD_SECONDS", "0")],
+            // moto answers one request at a time (scripts/moto_server.py), so a crowd's sync
+            // calls queue behind each other: a timeout near production's would answer 503 on a
+            // busy machine for a wait that is the emulator's, not the code's.
+            &[("SYNC_TIMEOUT_MS", "15000"), ("MUSEUM_HOLD_SECONDS", "0")],
             &wrap,
         )
         .await
