@@ -29,7 +29,8 @@ impl Packing {
             packing_system::system(),
             &template,
             moto.config(),
-            &[("SYNC_TIMEOUT_MS", "3000")],
+            // moto answers one request at a time: racing accepts queue behind each other.
+            &[("SYNC_TIMEOUT_MS", "15000")],
             &unwrapped,
         )
         .await
