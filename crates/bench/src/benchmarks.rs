@@ -16,7 +16,7 @@ use crate::{
     load::{self, LoadReport, LoadSpec, Requests},
     moving,
     museum::{self, Seeded},
-    packing,
+    packing, petmily,
 };
 
 /// Load before each measured run, not counted: connections open, caches warm.
@@ -33,6 +33,9 @@ const FAMILIES: u64 = 100;
 const MOVES_PER_FAMILY: u64 = 5;
 /// Mover companies registered for the moving benchmarks (each serves one move at a time).
 const MOVING_COMPANIES: u64 = 100;
+/// Members the petmily benchmarks sign up (each with a pet), and matches each asks for the query.
+const PETMILY_MEMBERS: u64 = 100;
+const MATCHES_PER_MEMBER: u64 = 5;
 /// MyPage rows per user in the store-scaling benchmark.
 const ROWS_PER_USER: u64 = 10;
 /// How often the command-to-view benchmark reads the view.
@@ -62,6 +65,10 @@ pub enum Endpoint {
     MovingQuery,
     /// `POST /moving/movers`
     MovingCommand,
+    /// `GET /petmily/api/v1/match/status?memberId=`, with the member's token
+    PetmilyQuery,
+    /// `POST /petmily/api/v1/match/application`, with the member's token
+    PetmilyCommand,
 }
 
 impl Endpoint {
@@ -76,6 +83,8 @@ impl Endpoint {
             Self::FamilyCommand => "POST /family/locations",
             Self::MovingQuery => "GET /moving/moverinfos?tel=",
             Self::MovingCommand => "POST /moving/movers",
+            Self::PetmilyQuery => "GET /petmily/api/v1/match/status?memberId=",
+            Self::PetmilyCommand => "POST /petmily/api/v1/match/application",
         }
     }
 }
@@ -154,6 +163,23 @@ pub async fn http(
             moving::companies(&api, MOVING_COMPANIES).await?;
             moving::call_command(host)
         }
+        Endpoint::PetmilyQuery => {
+            let client = petmily::Client::new(&process.base())?;
+            let sitter = client.approved_sitter().await?;
+            let members = client.members(PETMILY_MEMBERS).await?;
+            for member in &members {
+                for _ in 0..MATCHES_PER_MEMBER {
+                    client.ask(member, &sitter).await?;
+                }
+            }
+            api.drained(DRAIN_TIMEOUT).await?;
+            petmily::care_status_query(host, members.into())
+        }
+        Endpoint::PetmilyCommand => {
+            let client = petmily::Client::new(&process.base())?;
+            let members = client.members(PETMILY_MEMBERS).await?;
+            petmily::care_request_command(host, members.into())
+        }
     };
     let warm_up = LoadSpec {
         concurrency,
@@ -169,12 +195,14 @@ pub async fn http(
         Endpoint::Query
         | Endpoint::PackingQuery
         | Endpoint::FamilyQuery
-        | Endpoint::MovingQuery => None,
+        | Endpoint::MovingQuery
+        | Endpoint::PetmilyQuery => None,
         Endpoint::Command
         | Endpoint::Hot
         | Endpoint::PackingCommand
         | Endpoint::FamilyCommand
-        | Endpoint::MovingCommand => Some(api.drained(DRAIN_TIMEOUT).await?),
+        | Endpoint::MovingCommand
+        | Endpoint::PetmilyCommand => Some(api.drained(DRAIN_TIMEOUT).await?),
     };
     Ok(HttpResult {
         endpoint,
@@ -250,6 +278,35 @@ pub async fn moving_view_latency(gateway: &Path, calls: u64) -> anyhow::Result<V
     for i in 0..calls {
         let tel = format!("0106{i:07}");
         match moving::call_until_confirmed(&api, &tel, VIEW_POLL, VIEW_TIMEOUT).await? {
+            Some(took) => result
+                .latency
+                .saturating_record((took.as_micros() as u64).max(1)),
+            None => result.timed_out += 1,
+        }
+    }
+    Ok(result)
+}
+
+/// One match at a time, each for a new care request of one of 10 members, with one approved
+/// sitter: from `POST /petmily/api/v1/match` answered (match read the member and the pet
+/// synchronously) to the match shown REQUESTED in the member's care-status view — one hop of the
+/// bus (MatchRequested → status).
+pub async fn petmily_view_latency(gateway: &Path, matches: u64) -> anyhow::Result<ViewLatency> {
+    let dir = tempfile::tempdir()?;
+    let (process, _api) = start(gateway, &dir.path().join("data")).await?;
+    let client = petmily::Client::new(&process.base())?;
+    let sitter = client.approved_sitter().await?;
+    let members = client.members(10).await?;
+    let mut result = ViewLatency {
+        latency: Histogram::new_with_bounds(1, VIEW_TIMEOUT.as_micros() as u64, 3)?,
+        timed_out: 0,
+    };
+    for (i, member) in (0..matches).zip(members.iter().cycle()) {
+        let viewed = client
+            .ask_until_viewed(member, &sitter, VIEW_POLL, VIEW_TIMEOUT)
+            .await
+            .with_context(|| format!("match {i}"))?;
+        match viewed {
             Some(took) => result
                 .latency
                 .saturating_record((took.as_micros() as u64).max(1)),

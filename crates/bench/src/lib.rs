@@ -14,4 +14,5 @@ pub mod machine;
 pub mod moving;
 pub mod museum;
 pub mod packing;
+pub mod petmily;
 pub mod report;

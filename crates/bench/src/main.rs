@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Throughput and latency (p50/p99) of a query and a command at each concurrency.
     Http {
-        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand, Endpoint::PackingQuery, Endpoint::PackingCommand, Endpoint::MovingQuery, Endpoint::MovingCommand])]
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Endpoint::Query, Endpoint::Command, Endpoint::FamilyQuery, Endpoint::FamilyCommand, Endpoint::PackingQuery, Endpoint::PackingCommand, Endpoint::MovingQuery, Endpoint::MovingCommand, Endpoint::PetmilyQuery, Endpoint::PetmilyCommand])]
         endpoint: Vec<Endpoint>,
         #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 96])]
         concurrency: Vec<usize>,
@@ -52,6 +52,11 @@ enum Command {
     MovingViewLatency {
         #[arg(long, default_value_t = 1000)]
         calls: u64,
+    },
+    /// From POST /petmily/api/v1/match answered to the match REQUESTED in the care-status view.
+    PetmilyViewLatency {
+        #[arg(long, default_value_t = 1000)]
+        matches: u64,
     },
     /// The bus delivering a backlog of growing size.
     BusDrain {
@@ -121,6 +126,12 @@ async fn main() -> anyhow::Result<()> {
             let section = report::moving_view_section(&view);
             println!("{}", report::standalone(&machine, &date, &section));
         }
+        Command::PetmilyViewLatency { matches } => {
+            eprintln!("petmily-view-latency: {matches} matches");
+            let view = benchmarks::petmily_view_latency(&gateway, matches).await?;
+            let section = report::petmily_view_section(&view);
+            println!("{}", report::standalone(&machine, &date, &section));
+        }
         Command::BusDrain { bookings } => {
             let section = bus_drain(&gateway, &bookings).await?;
             println!("{}", report::standalone(&machine, &date, &section));
@@ -146,6 +157,8 @@ async fn main() -> anyhow::Result<()> {
                         Endpoint::PackingCommand,
                         Endpoint::MovingQuery,
                         Endpoint::MovingCommand,
+                        Endpoint::PetmilyQuery,
+                        Endpoint::PetmilyCommand,
                     ],
                     &[1, 16, 96],
                     30,
@@ -161,6 +174,9 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 report::moving_view_section(
                     &benchmarks::moving_view_latency(&gateway, 1000).await?,
+                ),
+                report::petmily_view_section(
+                    &benchmarks::petmily_view_latency(&gateway, 1000).await?,
                 ),
                 bus_drain(&gateway, &[1_000, 4_000, 16_000]).await?,
                 store_scaling(&gateway, &[1_000, 100_000, 1_000_000], 16, 30).await?,

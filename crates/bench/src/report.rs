@@ -57,7 +57,12 @@ pub fn http_section(results: &[HttpResult], seconds: u64) -> String {
          movemanage, which records the request and `MovermanageAssigned`, then the call and \
          `MovercallCalled` in one write; the bus then assigns one of the 100 companies, each \
          serving one move at a time, or fails the call once none is free, and projects and \
-         messages the outcome: 7 deliveries per call, which record 4 more events).\n\n{}",
+         messages the outcome: 7 deliveries per call, which record 4 more events). \
+         The petmily rows carry each member's access token, checked at the door: the query reads \
+         the care-status view of one of 100 members (5 matches each, asked of one approved \
+         sitter); the command is a member's care request for their pet (a synchronous call to \
+         pet's internal function for the pet's card, then the request and \
+         `PetCareApplicationOpened` in one write).\n\n{}",
         http_table(results)
     )
 }
@@ -121,6 +126,19 @@ pub fn moving_view_section(view: &ViewLatency) -> String {
          MovercallConfirmed → customer). Each call is then cancelled, untimed, and its row waited \
          for as CANCELLED, so that the company is free for the next one.\n\n{}",
         view_table(view).replacen("| bookings |", "| calls |", 1)
+    )
+}
+
+pub fn petmily_view_section(view: &ViewLatency) -> String {
+    format!(
+        "## Command to view: petmily\n\n\
+         Command: `scripts/bench petmily-view-latency`\n\n\
+         One match at a time, for a new care request of one of 10 members, all asking one \
+         approved sitter, on an otherwise idle gateway: from `POST /petmily/api/v1/match` answered \
+         (match reads the member and the pet synchronously from user's and pet's internal \
+         functions) to the match shown REQUESTED in `GET /petmily/api/v1/match/status?memberId=` \
+         — one hop of the bus (MatchRequested → status).\n\n{}",
+        view_table(view).replacen("| bookings |", "| matches |", 1)
     )
 }
 
