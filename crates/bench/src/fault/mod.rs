@@ -6,6 +6,7 @@
 pub mod family;
 pub mod moving;
 pub mod museum;
+pub mod outcome;
 pub mod packing;
 pub mod petmily;
 

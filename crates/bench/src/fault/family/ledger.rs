@@ -3,36 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
-use crate::api::Reply;
-
-/// A request's outcome as a client sees it.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    /// 2xx, with the body.
-    Done(Value),
-    /// 4xx, with this status.
-    Refused(u16),
-    /// 503: a function was down or a breaker open.
-    Unavailable,
-    /// Any other 5xx: a fault of the system.
-    ServerError(u16, Value),
-    /// No answer (the process was being killed).
-    Lost,
-}
-
-impl Outcome {
-    pub fn of(reply: reqwest::Result<Reply>) -> Self {
-        match reply {
-            Err(_) => Self::Lost,
-            Ok(r) if r.is_success() => Self::Done(r.body),
-            Ok(r) if r.status == 503 => Self::Unavailable,
-            Ok(r) if r.status >= 500 => Self::ServerError(r.status, r.body),
-            Ok(r) => Self::Refused(r.status),
-        }
-    }
-}
+pub use crate::fault::outcome::Outcome;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Tally {

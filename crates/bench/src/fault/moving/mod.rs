@@ -20,11 +20,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use serde_json::{Value, json};
 
 use super::{Check, DRAIN_TIMEOUT, REQUEST_TIMEOUT, Scenario, bus_check};
-use crate::{
-    api::{Api, Reply},
-    data::DataFolder,
-    gateway::GatewayProcess,
-};
+use crate::{api::Api, data::DataFolder, gateway::GatewayProcess};
 
 /// The contexts whose events the invariants count (as `moving_events` names them).
 const MOVECALL: ContextId = ContextId::new("moving", "movecall");
@@ -45,42 +41,7 @@ const BACK_OFF: Duration = Duration::from_millis(25);
 /// movemanage's timer that withdraws the requests of calls never recorded.
 const ORPHAN_SWEEP: &str = "moving-movemanage-withdraw-orphans";
 
-/// A request's outcome as a client sees it.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    /// 2xx, with the body.
-    Done(Value),
-    /// 4xx, with its status.
-    Refused(u16),
-    /// 503: a function down or a breaker open.
-    Unavailable,
-    /// Any other 5xx: a fault of the system.
-    ServerError(u16, Value),
-    /// No answer (the process was being killed).
-    Lost,
-}
-
-impl Outcome {
-    fn of(reply: reqwest::Result<Reply>) -> Self {
-        match reply {
-            Err(_) => Self::Lost,
-            Ok(r) if r.is_success() => Self::Done(r.body),
-            Ok(r) if r.status == 503 => Self::Unavailable,
-            Ok(r) if r.status >= 500 => Self::ServerError(r.status, r.body),
-            Ok(r) => Self::Refused(r.status),
-        }
-    }
-
-    fn label(&self) -> &'static str {
-        match self {
-            Self::Done(_) => "done",
-            Self::Refused(_) => "refused (4xx)",
-            Self::Unavailable => "unavailable (503)",
-            Self::ServerError(..) => "server error",
-            Self::Lost => "lost (no answer)",
-        }
-    }
-}
+pub use crate::fault::outcome::Outcome;
 
 /// What the clients asked for and what they were told.
 #[derive(Debug, Default)]

@@ -17,53 +17,14 @@ use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use serde_json::{Value, json};
 
 use super::{Check, DRAIN_TIMEOUT, REQUEST_TIMEOUT, Scenario, bus_check};
-use crate::{
-    api::{Api, Reply},
-    data::DataFolder,
-    gateway::GatewayProcess,
-};
+use crate::{api::Api, data::DataFolder, gateway::GatewayProcess};
 
 /// Customers each client orders for.
 const USERS_PER_CLIENT: usize = 6;
 /// Pause after a request that got no answer (the gateway is being restarted).
 const BACK_OFF: Duration = Duration::from_millis(25);
 
-/// A request's outcome as a client sees it.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    /// 2xx, with the body.
-    Done(Value),
-    /// 4xx, with its status.
-    Refused(u16),
-    /// 503: a function down or a breaker open.
-    Unavailable,
-    /// Any other 5xx: a fault of the system.
-    ServerError(u16, Value),
-    /// No answer (the process was being killed).
-    Lost,
-}
-
-impl Outcome {
-    fn of(reply: reqwest::Result<Reply>) -> Self {
-        match reply {
-            Err(_) => Self::Lost,
-            Ok(r) if r.is_success() => Self::Done(r.body),
-            Ok(r) if r.status == 503 => Self::Unavailable,
-            Ok(r) if r.status >= 500 => Self::ServerError(r.status, r.body),
-            Ok(r) => Self::Refused(r.status),
-        }
-    }
-
-    fn label(&self) -> &'static str {
-        match self {
-            Self::Done(_) => "done",
-            Self::Refused(_) => "refused (4xx)",
-            Self::Unavailable => "unavailable (503)",
-            Self::ServerError(..) => "server error",
-            Self::Lost => "lost (no answer)",
-        }
-    }
-}
+pub use crate::fault::outcome::Outcome;
 
 /// What the clients asked for and what they were told.
 #[derive(Debug, Default)]

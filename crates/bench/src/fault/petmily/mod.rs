@@ -29,27 +29,7 @@ const PASSWORD: &str = "fault-run password";
 const BACK_OFF: Duration = Duration::from_millis(25);
 const P: &str = "/petmily/api/v1";
 
-/// A request's outcome as a client sees it.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    Done(Value),
-    Refused(u16),
-    Unavailable,
-    ServerError(u16, Value),
-    Lost,
-}
-
-impl Outcome {
-    fn of(reply: reqwest::Result<Reply>) -> Self {
-        match reply {
-            Err(_) => Self::Lost,
-            Ok(r) if r.is_success() => Self::Done(r.body),
-            Ok(r) if r.status == 503 => Self::Unavailable,
-            Ok(r) if r.status >= 500 => Self::ServerError(r.status, r.body),
-            Ok(r) => Self::Refused(r.status),
-        }
-    }
-}
+pub use crate::fault::outcome::Outcome;
 
 /// What the clients asked for and were told.
 #[derive(Clone, Debug, Default)]
