@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     api::Api,
-    load::{self, Requests, Turn},
+    load::{self, Requests},
 };
 
 /// Requests in flight while setting up data over HTTP.
@@ -64,19 +64,12 @@ fn id_of(resource: &Value) -> anyhow::Result<String> {
         .with_context(|| format!("no id in {resource}"))
 }
 
-fn spread(turn: Turn, n: u64) -> u64 {
-    (turn.worker as u64)
-        .wrapping_mul(1_000_003)
-        .wrapping_add(turn.n.wrapping_mul(7_919))
-        % n.max(1)
-}
-
 /// `GET /family/moveviews?familyId=` for one of `families` families per turn.
 pub fn moveviews_query(host: String, families: u64) -> Requests {
     Arc::new(move |turn| {
         let path = format!(
             "/family/moveviews?familyId={}",
-            family(spread(turn, families))
+            family(turn.spread(families))
         );
         load::get(&host, &path)
     })
@@ -86,7 +79,7 @@ pub fn moveviews_query(host: String, families: u64) -> Requests {
 /// move, then the report and `LocRegistered` in one write.
 pub fn location_command(host: String, moves: Vec<String>) -> Requests {
     Arc::new(move |turn| {
-        let id = &moves[spread(turn, moves.len() as u64) as usize];
+        let id = &moves[turn.spread(moves.len() as u64) as usize];
         let step = (turn.n % 100) as f64 * 0.0001;
         let body = json!({ "moveId": id, "lat": START.0 + step, "lon": START.1 });
         load::post_json(&host, "/family/locations", &body)

@@ -26,6 +26,17 @@ pub struct Turn {
     pub n: u64,
 }
 
+impl Turn {
+    /// One of `0..count`, spread over workers and turns so that concurrent workers rarely pick
+    /// the same one at once.
+    pub fn spread(self, count: u64) -> u64 {
+        (self.worker as u64)
+            .wrapping_mul(1_000_003)
+            .wrapping_add(self.n.wrapping_mul(7_919))
+            % count.max(1)
+    }
+}
+
 /// Builds the request for a turn.
 pub type Requests = Arc<dyn Fn(Turn) -> Request + Send + Sync>;
 

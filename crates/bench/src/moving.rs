@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::{
     api::Api,
-    load::{self, Requests, Turn},
+    load::{self, Requests},
 };
 
 /// Requests in flight while setting up data over HTTP.
@@ -76,19 +76,12 @@ pub async fn call_many(api: &Api, customers: u64, count: u64) -> anyhow::Result<
     Ok(())
 }
 
-fn spread(turn: Turn, customers: u64) -> u64 {
-    (turn.worker as u64)
-        .wrapping_mul(1_000_003)
-        .wrapping_add(turn.n.wrapping_mul(7_919))
-        % customers.max(1)
-}
-
 /// `GET /moving/moverinfos?tel=` for one of `customers` customers per turn.
 pub fn moverinfos_query(host: String, customers: u64) -> Requests {
     Arc::new(move |turn| {
         let path = format!(
             "/moving/moverinfos?tel={}",
-            customer(spread(turn, customers))
+            customer(turn.spread(customers))
         );
         load::get(&host, &path)
     })

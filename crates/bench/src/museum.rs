@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::{
     api::Api,
     data::DataFolder,
-    load::{self, Requests, Turn},
+    load::{self, Requests},
 };
 
 /// Seats of an exhibition the benchmarks book: the largest the museum registers.
@@ -76,18 +76,10 @@ pub async fn book_many(
     Ok(())
 }
 
-/// A spread of users over turns, so that workers do not read the same rows in step.
-fn spread(turn: Turn, users: u64) -> u64 {
-    (turn.worker as u64)
-        .wrapping_mul(1_000_003)
-        .wrapping_add(turn.n.wrapping_mul(7_919))
-        % users.max(1)
-}
-
 /// `GET /museum/myPages?userId=` for one of `users` users per turn.
 pub fn my_pages_query(host: String, users: u64) -> Requests {
     Arc::new(move |turn| {
-        let path = format!("/museum/myPages?userId={}", user(spread(turn, users)));
+        let path = format!("/museum/myPages?userId={}", user(turn.spread(users)));
         load::get(&host, &path)
     })
 }
@@ -170,15 +162,16 @@ fn files_size(dir: &Path, prefix: &str) -> anyhow::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::Turn;
 
     #[test]
     fn workers_spread_over_users() {
         let users = 100;
         let firsts: std::collections::BTreeSet<u64> = (0..16)
-            .map(|worker| spread(Turn { worker, n: 0 }, users))
+            .map(|worker| Turn { worker, n: 0 }.spread(users))
             .collect();
         assert_eq!(firsts.len(), 16, "every worker starts on its own user");
-        assert!((0..10_000).all(|n| spread(Turn { worker: 3, n }, users) < users));
+        assert!((0..10_000).all(|n| Turn { worker: 3, n }.spread(users) < users));
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::{
     api::Api,
-    load::{self, Requests, Turn},
+    load::{self, Requests},
 };
 
 /// Requests in flight while setting up data over HTTP.
@@ -56,19 +56,12 @@ pub async fn order_many(api: &Api, customers: u64, count: u64) -> anyhow::Result
     Ok(())
 }
 
-fn spread(turn: Turn, customers: u64) -> u64 {
-    (turn.worker as u64)
-        .wrapping_mul(1_000_003)
-        .wrapping_add(turn.n.wrapping_mul(7_919))
-        % customers.max(1)
-}
-
 /// `GET /packing/orderinfos?userId=` for one of `customers` customers per turn.
 pub fn order_list_query(host: String, customers: u64) -> Requests {
     Arc::new(move |turn| {
         let path = format!(
             "/packing/orderinfos?userId={}",
-            customer(spread(turn, customers))
+            customer(turn.spread(customers))
         );
         load::get(&host, &path)
     })

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 
-use crate::load::{self, Request, Requests, Turn};
+use crate::load::{self, Request, Requests};
 
 /// Where petmily's API is mounted on the gateway.
 const API: &str = "/petmily/api/v1";
@@ -222,18 +222,11 @@ fn with_token(mut request: Request, token: &str) -> Request {
     request
 }
 
-fn spread(turn: Turn, members: usize) -> usize {
-    (turn.worker as u64)
-        .wrapping_mul(1_000_003)
-        .wrapping_add(turn.n.wrapping_mul(7_919)) as usize
-        % members.max(1)
-}
-
 /// `GET /petmily/api/v1/match/status?memberId=`: one of `members`' care-status views per turn,
 /// read with that member's token.
 pub fn care_status_query(host: String, members: Arc<Vec<Member>>) -> Requests {
     Arc::new(move |turn| {
-        let m = &members[spread(turn, members.len())];
+        let m = &members[turn.spread(members.len() as u64) as usize];
         let path = format!("{API}/match/status?memberId={}", m.id);
         with_token(load::get(&host, &path), &m.token)
     })
