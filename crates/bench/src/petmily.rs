@@ -170,18 +170,7 @@ impl Client {
         poll: Duration,
         timeout: Duration,
     ) -> anyhow::Result<Option<Duration>> {
-        let application = self
-            .post(
-                "/match/application",
-                Some(&member.token),
-                &care_request(&member.pet),
-            )
-            .await?;
-        let asked = json!({ "applicationId": string(&application, "id")?, "sitterId": sitter });
-        let matched = string(
-            &self.post("/match", Some(&member.token), &asked).await?,
-            "id",
-        )?;
+        let matched = self.ask(member, sitter).await?;
         let answered = Instant::now();
         let path = format!("/match/status?memberId={}&limit=500", member.id);
         while answered.elapsed() < timeout {
