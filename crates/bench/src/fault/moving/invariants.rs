@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{Ledger, State};
-use crate::fault::Check;
+use crate::fault::{Check, outcome::EventCounts};
 
 pub fn all(state: &State, ledger: &Ledger) -> Vec<Check> {
-    let counts = counts(state);
+    let counts = EventCounts::of(&state.events);
     vec![
         every_call_taken_is_recorded(state, ledger),
         every_call_is_settled(state),
@@ -25,25 +25,6 @@ pub fn all(state: &State, ledger: &Ledger) -> Vec<Check> {
         minimum_activity(state, ledger, &counts),
         no_server_errors(ledger),
     ]
-}
-
-/// How often each event type was recorded about each call (the calls' and requests' ids are the
-/// same: the call's id is movemanage's and moveassign's `orderId`).
-fn counts(state: &State) -> BTreeMap<(String, String), usize> {
-    let mut counts = BTreeMap::new();
-    for e in &state.events {
-        *counts
-            .entry((e.aggregate_id.clone(), e.event_type.clone()))
-            .or_default() += 1;
-    }
-    counts
-}
-
-fn count(counts: &BTreeMap<(String, String), usize>, id: &str, event_type: &str) -> usize {
-    counts
-        .get(&(id.to_owned(), event_type.to_owned()))
-        .copied()
-        .unwrap_or(0)
 }
 
 fn status<'a>(map: &'a BTreeMap<String, Value>, id: &str) -> Option<&'a str> {
@@ -412,12 +393,12 @@ fn one_message_per_outcome(state: &State) -> Check {
 
 /// Duplicate deliveries and restarts take effect once: one of each event per call, one outcome
 /// per request.
-fn events_recorded_once(state: &State, counts: &BTreeMap<(String, String), usize>) -> Check {
+fn events_recorded_once(state: &State, counts: &EventCounts) -> Check {
     let mut check = Check::new(
         "each call called once, confirmed or failed at most once, cancelled at most once; each request assigned once with one outcome",
     );
     for (id, call) in &state.calls {
-        let c = |t: &str| count(counts, id, t);
+        let c = |t: &str| counts.count(id, t);
         let (called, confirmed, failed) = (
             c("MovercallCalled"),
             c("MovercallConfirmed"),
@@ -443,7 +424,7 @@ fn events_recorded_once(state: &State, counts: &BTreeMap<(String, String), usize
         });
     }
     for id in state.requests.keys() {
-        let c = |t: &str| count(counts, id, t);
+        let c = |t: &str| counts.count(id, t);
         let (assigned, outcome) = (
             c("MovermanageAssigned"),
             c("MoverassignCompleted") + c("MoverassignFailed"),
@@ -456,16 +437,12 @@ fn events_recorded_once(state: &State, counts: &BTreeMap<(String, String), usize
 }
 
 /// A run in which nothing happened proves nothing.
-fn minimum_activity(
-    state: &State,
-    ledger: &Ledger,
-    counts: &BTreeMap<(String, String), usize>,
-) -> Check {
+fn minimum_activity(state: &State, ledger: &Ledger, counts: &EventCounts) -> Check {
     let mut check = Check::new(
         "minimum activity: calls taken, confirmed, failed and cancelled; companies registered",
     );
     for (kind, least) in [("call", 20), ("cancel", 3), ("register company", 1)] {
-        let done = ledger.done(kind);
+        let done = ledger.tallies.done(kind);
         check.expect(done >= least, || {
             format!("{kind}: {done} done, fewer than {least}")
         });
@@ -474,7 +451,7 @@ fn minimum_activity(
         state
             .calls
             .keys()
-            .filter(|id| count(counts, id, t) > 0)
+            .filter(|id| counts.count(id, t) > 0)
             .count()
     };
     for (event, least) in [
@@ -492,8 +469,8 @@ fn minimum_activity(
 
 fn no_server_errors(ledger: &Ledger) -> Check {
     let mut check = Check::new("no moving request answered with a 5xx other than 503");
-    check.checked = ledger.tallies.values().sum::<u64>() as usize;
-    for error in &ledger.server_errors {
+    check.checked = ledger.tallies.total() as usize;
+    for error in &ledger.tallies.server_errors {
         check.expect(false, || error.clone());
     }
     check

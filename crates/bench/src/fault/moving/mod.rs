@@ -42,6 +42,7 @@ const BACK_OFF: Duration = Duration::from_millis(25);
 const ORPHAN_SWEEP: &str = "moving-movemanage-withdraw-orphans";
 
 pub use crate::fault::outcome::Outcome;
+use crate::fault::outcome::Tallies;
 
 /// What the clients asked for and what they were told.
 #[derive(Debug, Default)]
@@ -56,21 +57,7 @@ pub struct Ledger {
     pub tels: BTreeSet<String>,
     /// Requests movemanage took for calls movecall never recorded (found after the run).
     pub orphans: usize,
-    pub tallies: BTreeMap<(&'static str, &'static str), u64>,
-    pub server_errors: Vec<String>,
-}
-
-impl Ledger {
-    fn record(&mut self, kind: &'static str, what: &str, outcome: &Outcome) {
-        *self.tallies.entry((kind, outcome.label())).or_default() += 1;
-        if let Outcome::ServerError(status, body) = outcome {
-            self.server_errors.push(format!("{what} → {status} {body}"));
-        }
-    }
-
-    fn done(&self, kind: &str) -> u64 {
-        self.tallies.get(&(kind, "done")).copied().unwrap_or(0)
-    }
+    pub tallies: Tallies,
 }
 
 fn tel(client: usize, customer: usize) -> String {
@@ -106,7 +93,9 @@ impl MovingScenario {
         let path = "/moving/moverassigns/companies";
         let outcome = Outcome::of(api.post(path, &company_body(name, n)).await);
         let mut ledger = self.ledger();
-        ledger.record("register company", &format!("POST {path}"), &outcome);
+        ledger
+            .tallies
+            .record("register company", &format!("POST {path}"), &outcome);
         if let Outcome::Done(c) = &outcome
             && let Some(id) = c["id"].as_str()
         {
@@ -135,7 +124,9 @@ impl MovingScenario {
         });
         let outcome = Outcome::of(api.post("/moving/movers", &body).await);
         let mut ledger = self.ledger();
-        ledger.record("call", "POST /moving/movers", &outcome);
+        ledger
+            .tallies
+            .record("call", "POST /moving/movers", &outcome);
         if let Outcome::Done(c) = &outcome
             && let Some(id) = c["id"].as_str()
         {
@@ -156,7 +147,9 @@ impl MovingScenario {
         let path = format!("/moving/movers/{id}");
         let outcome = Outcome::of(api.delete(&path).await);
         let mut ledger = self.ledger();
-        ledger.record("cancel", &format!("DELETE {path}"), &outcome);
+        ledger
+            .tallies
+            .record("cancel", &format!("DELETE {path}"), &outcome);
         match outcome {
             Outcome::Done(_) => {
                 ledger.cancelled.insert(id);
@@ -181,6 +174,7 @@ impl MovingScenario {
         };
         let outcome = Outcome::of(api.get(&path).await);
         self.ledger()
+            .tallies
             .record("read", &format!("GET {path}"), &outcome);
         outcome
     }
@@ -309,14 +303,7 @@ impl Scenario for MovingScenario {
 
     fn workload(&self) -> Vec<String> {
         let ledger = self.ledger();
-        let mut kinds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for ((kind, label), n) in &ledger.tallies {
-            kinds.entry(kind).or_default().push(format!("{n} {label}"));
-        }
-        let mut lines: Vec<String> = kinds
-            .into_iter()
-            .map(|(kind, counts)| format!("moving {kind}: {}", counts.join(", ")))
-            .collect();
+        let mut lines = ledger.tallies.lines("moving");
         lines.push(format!(
             "moving: {} calls taken (201), {} cancelled (202), {} companies registered; {} requests taken for calls never recorded (orphans, withdrawn)",
             ledger.called.len(),
@@ -364,11 +351,15 @@ mod tests {
     #[test]
     fn the_ledger_counts_what_was_done_by_kind() {
         let mut ledger = Ledger::default();
-        ledger.record("call", "POST", &Outcome::Done(json!({})));
-        ledger.record("call", "POST", &Outcome::Unavailable);
-        ledger.record("call", "POST", &Outcome::ServerError(500, json!({})));
-        assert_eq!(ledger.done("call"), 1);
-        assert_eq!(ledger.server_errors.len(), 1);
+        ledger
+            .tallies
+            .record("call", "POST", &Outcome::Done(json!({})));
+        ledger.tallies.record("call", "POST", &Outcome::Unavailable);
+        ledger
+            .tallies
+            .record("call", "POST", &Outcome::ServerError(500, json!({})));
+        assert_eq!(ledger.tallies.done("call"), 1);
+        assert_eq!(ledger.tallies.server_errors.len(), 1);
     }
 
     #[test]

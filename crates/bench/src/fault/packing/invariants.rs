@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Ledger, State};
-use crate::fault::Check;
+use crate::fault::{Check, outcome::EventCounts};
 
 pub fn all(state: &State, ledger: &Ledger) -> Vec<Check> {
-    let counts = counts(state);
+    let counts = EventCounts::of(&state.events);
     vec![
         every_order_taken_is_recorded(state, ledger),
         every_order_has_one_task(state, &counts),
@@ -20,24 +20,6 @@ pub fn all(state: &State, ledger: &Ledger) -> Vec<Check> {
         minimum_activity(ledger),
         no_server_errors(ledger),
     ]
-}
-
-/// How often each event type was recorded about each order.
-fn counts(state: &State) -> BTreeMap<(String, String), usize> {
-    let mut counts = BTreeMap::new();
-    for e in &state.events {
-        *counts
-            .entry((e.aggregate_id.clone(), e.event_type.clone()))
-            .or_default() += 1;
-    }
-    counts
-}
-
-fn count(counts: &BTreeMap<(String, String), usize>, id: &str, event_type: &str) -> usize {
-    counts
-        .get(&(id.to_owned(), event_type.to_owned()))
-        .copied()
-        .unwrap_or(0)
 }
 
 fn status<'a>(map: &'a BTreeMap<String, Value>, id: &str) -> Option<&'a str> {
@@ -55,11 +37,11 @@ fn every_order_taken_is_recorded(state: &State, ledger: &Ledger) -> Check {
     check
 }
 
-fn every_order_has_one_task(state: &State, counts: &BTreeMap<(String, String), usize>) -> Check {
+fn every_order_has_one_task(state: &State, counts: &EventCounts) -> Check {
     let mut check =
         Check::new("every order has exactly one packing task (taken 24/7, created once)");
     for id in state.orders.keys() {
-        let created = count(counts, id, "PackingTaskCreated");
+        let created = counts.count(id, "PackingTaskCreated");
         check.expect(state.tasks.contains_key(id) && created == 1, || {
             format!(
                 "order {id}: task {:?}, PackingTaskCreated ×{created}",
@@ -97,19 +79,16 @@ fn order_task_and_payment_agree(state: &State) -> Check {
     check
 }
 
-fn paid_at_most_once_refunded_at_most_once(
-    state: &State,
-    counts: &BTreeMap<(String, String), usize>,
-) -> Check {
+fn paid_at_most_once_refunded_at_most_once(state: &State, counts: &EventCounts) -> Check {
     let mut check = Check::new(
         "each order paid at most once and refunded at most once, and only if paid (exactly-once effect)",
     );
     for id in state.orders.keys() {
         let (approved, refunded) = (
-            count(counts, id, "PaymentApproved"),
-            count(counts, id, "PaymentRefunded"),
+            counts.count(id, "PaymentApproved"),
+            counts.count(id, "PaymentRefunded"),
         );
-        let cancelled = count(counts, id, "PackingOrderCancelled");
+        let cancelled = counts.count(id, "PackingOrderCancelled");
         check.expect(approved <= 1 && refunded <= approved && cancelled <= 1, || {
             format!("order {id}: PaymentApproved ×{approved}, PaymentRefunded ×{refunded}, PackingOrderCancelled ×{cancelled}")
         });
@@ -192,7 +171,7 @@ fn order_list_matches(state: &State) -> Check {
 fn minimum_activity(ledger: &Ledger) -> Check {
     let mut check = Check::new("minimum activity: orders taken, accepted, packed, cancelled");
     for (kind, least) in [("order", 20), ("accept", 5), ("pack", 2), ("cancel", 2)] {
-        let done = ledger.done(kind);
+        let done = ledger.tallies.done(kind);
         check.expect(done >= least, || {
             format!("{kind}: {done} done, fewer than {least}")
         });
@@ -202,8 +181,8 @@ fn minimum_activity(ledger: &Ledger) -> Check {
 
 fn no_server_errors(ledger: &Ledger) -> Check {
     let mut check = Check::new("no packing request answered with a 5xx other than 503");
-    check.checked = ledger.tallies.values().sum::<u64>() as usize;
-    for error in &ledger.server_errors {
+    check.checked = ledger.tallies.total() as usize;
+    for error in &ledger.tallies.server_errors {
         check.expect(false, || error.clone());
     }
     check

@@ -25,6 +25,7 @@ const USERS_PER_CLIENT: usize = 6;
 const BACK_OFF: Duration = Duration::from_millis(25);
 
 pub use crate::fault::outcome::Outcome;
+use crate::fault::outcome::Tallies;
 
 /// What the clients asked for and what they were told.
 #[derive(Debug, Default)]
@@ -42,21 +43,7 @@ pub struct Ledger {
     /// Accepts repeated after the run, for tasks paid but not READY_TO_PACK (an accept whose
     /// answer was lost, or that timed out while payment went through: the admin accepts again).
     pub accepted_again: usize,
-    pub tallies: BTreeMap<(&'static str, &'static str), u64>,
-    pub server_errors: Vec<String>,
-}
-
-impl Ledger {
-    fn record(&mut self, kind: &'static str, what: &str, outcome: &Outcome) {
-        *self.tallies.entry((kind, outcome.label())).or_default() += 1;
-        if let Outcome::ServerError(status, body) = outcome {
-            self.server_errors.push(format!("{what} → {status} {body}"));
-        }
-    }
-
-    fn done(&self, kind: &str) -> u64 {
-        self.tallies.get(&(kind, "done")).copied().unwrap_or(0)
-    }
+    pub tallies: Tallies,
 }
 
 #[derive(Default)]
@@ -89,7 +76,9 @@ impl PackingScenario {
         });
         let outcome = Outcome::of(api.post("/packing/packingorders", &body).await);
         let mut ledger = self.ledger();
-        ledger.record("order", "POST /packing/packingorders", &outcome);
+        ledger
+            .tallies
+            .record("order", "POST /packing/packingorders", &outcome);
         if let Outcome::Done(o) = &outcome
             && let Some(id) = o["id"].as_str()
         {
@@ -113,7 +102,9 @@ impl PackingScenario {
         let path = format!("/packing/productpackings/{id}/{action}");
         let outcome = Outcome::of(api.post(&path, &json!({})).await);
         let mut ledger = self.ledger();
-        ledger.record(action, &format!("POST {path}"), &outcome);
+        ledger
+            .tallies
+            .record(action, &format!("POST {path}"), &outcome);
         if let Outcome::Done(_) = outcome {
             let set = match action {
                 "accept" => &mut ledger.accepted,
@@ -132,7 +123,9 @@ impl PackingScenario {
         let path = format!("/packing/packingorders/{id}/cancel");
         let outcome = Outcome::of(api.post(&path, &json!({})).await);
         let mut ledger = self.ledger();
-        ledger.record("cancel", &format!("POST {path}"), &outcome);
+        ledger
+            .tallies
+            .record("cancel", &format!("POST {path}"), &outcome);
         if let Outcome::Done(_) = outcome {
             ledger.cancelled.insert(id.clone());
         }
@@ -147,6 +140,7 @@ impl PackingScenario {
         };
         let outcome = Outcome::of(api.get(&path).await);
         self.ledger()
+            .tallies
             .record("read", &format!("GET {path}"), &outcome);
         outcome
     }
@@ -216,14 +210,7 @@ impl Scenario for PackingScenario {
 
     fn workload(&self) -> Vec<String> {
         let ledger = self.ledger();
-        let mut kinds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for ((kind, label), n) in &ledger.tallies {
-            kinds.entry(kind).or_default().push(format!("{n} {label}"));
-        }
-        let mut lines: Vec<String> = kinds
-            .into_iter()
-            .map(|(kind, counts)| format!("packing {kind}: {}", counts.join(", ")))
-            .collect();
+        let mut lines = ledger.tallies.lines("packing");
         lines.push(format!(
             "packing: {} orders taken, {} accepted (200), {} packed, {} rejected, {} cancelled; {} accepts repeated after the run",
             ledger.ordered.len(),
@@ -277,10 +264,16 @@ mod tests {
     #[test]
     fn the_ledger_counts_what_was_done_by_kind() {
         let mut ledger = Ledger::default();
-        ledger.record("order", "POST", &Outcome::Done(json!({})));
-        ledger.record("order", "POST", &Outcome::Unavailable);
-        ledger.record("order", "POST", &Outcome::ServerError(500, json!({})));
-        assert_eq!(ledger.done("order"), 1);
-        assert_eq!(ledger.server_errors.len(), 1);
+        ledger
+            .tallies
+            .record("order", "POST", &Outcome::Done(json!({})));
+        ledger
+            .tallies
+            .record("order", "POST", &Outcome::Unavailable);
+        ledger
+            .tallies
+            .record("order", "POST", &Outcome::ServerError(500, json!({})));
+        assert_eq!(ledger.tallies.done("order"), 1);
+        assert_eq!(ledger.tallies.server_errors.len(), 1);
     }
 }
