@@ -281,6 +281,14 @@ pub fn resources(system: &System, stream: &LiveStream) -> Vec<(String, Y)> {
     out
 }
 
+/// What a stream's URL output says it is (in the system's stack and the root's).
+pub fn url_description(system: &System, stream: &LiveStream) -> String {
+    format!(
+        "/{}{} as a WebSocket: connect with ?{}=",
+        system.name, stream.path, stream.recipient
+    )
+}
+
 /// The stack's outputs: each stream's `wss://` URL.
 pub fn outputs(system: &System) -> Vec<(String, Y)> {
     live_streams(system)
@@ -289,13 +297,7 @@ pub fn outputs(system: &System) -> Vec<(String, Y)> {
             (
                 url_output(stream),
                 map([
-                    (
-                        "Description",
-                        s(format!(
-                            "/{}{} as a WebSocket: connect with ?{}=",
-                            system.name, stream.path, stream.recipient
-                        )),
-                    ),
+                    ("Description", s(url_description(system, stream))),
                     (
                         "Value",
                         sub(format!(

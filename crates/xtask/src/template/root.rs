@@ -73,10 +73,7 @@ fn outputs(systems: &[System]) -> Vec<(String, Y)> {
                 map([
                     (
                         "Description",
-                        s(format!(
-                            "/{}{} as a WebSocket: connect with ?{}=",
-                            system.name, stream.path, stream.recipient
-                        )),
+                        s(super::live::url_description(system, stream)),
                     ),
                     (
                         "Value",
